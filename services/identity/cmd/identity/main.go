@@ -1,0 +1,13 @@
+// Command identity runs Planta's identity service. See docs/architecture.md.
+package main
+
+import (
+	"github.com/planta-dev/planta/libs/service"
+
+	"github.com/planta-dev/planta/services/identity/internal/app"
+)
+
+// version is set at link time (-ldflags "-X main.version=...").
+var version = "dev"
+
+func main() { service.Main(app.Spec(version)) }

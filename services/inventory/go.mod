@@ -1,0 +1,3 @@
+module github.com/planta-dev/planta/services/inventory
+
+go 1.26.8

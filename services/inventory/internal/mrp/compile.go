@@ -1,0 +1,515 @@
+package mrp
+
+import (
+	"fmt"
+	"math"
+)
+
+// itemParams is the compact per-item planning data the hot loop reads.
+type itemParams struct {
+	lt, ptf, periods int32
+	policy           Policy
+	buy              bool
+	ss, onHand       float64
+	scrap            float64 // item scrap fraction
+	foq, eoq         float64
+	s, h             float64 // ordering cost, holding cost per unit per bucket
+	min, mult, max   float64
+	effMax           float64 // max rounded down to mult
+}
+
+// Model is a validated, indexed Input: dense item indices, low-level codes,
+// compressed adjacency (CSR) for the BOM in both directions and per-item
+// demand and supply lists sorted by bucket. It is immutable and may be shared.
+type Model struct {
+	h     int
+	ids   []ItemID
+	index map[ItemID]int32
+	items []itemParams
+
+	llc   []int32
+	order []int32 // items sorted by (low-level code, index): planning order
+
+	// components of each parent, in input line order
+	compStart  []int32
+	compItem   []int32
+	compFactor []float64
+	// parents of each component (where-used), in input line order
+	parStart  []int32
+	parItem   []int32
+	parFactor []float64
+
+	demStart  []int32
+	demBucket []int32
+	demQty    []float64
+	demIdx    []int32 // index into Input.Demand
+
+	srStart  []int32
+	srBucket []int32
+	srQty    []float64
+	srIdx    []int32 // index into Input.Receipts
+	srLocal  []int32 // Input.Receipts index -> ordinal within its item
+
+	firmStart   []int32
+	firmRelease []int32
+	firmDue     []int32
+	firmQty     []float64
+	firmIdx     []int32 // index into Input.Firm
+	firmLocal   []int32 // Input.Firm index -> ordinal within its item
+
+	maxLLC int32
+}
+
+// Buckets is the horizon length.
+func (m *Model) Buckets() int { return m.h }
+
+// NumItems is the number of items.
+func (m *Model) NumItems() int { return len(m.ids) }
+
+// ID returns the ItemID of dense index i.
+func (m *Model) ID(i int) ItemID { return m.ids[i] }
+
+// Index returns the dense index of id.
+func (m *Model) Index(id ItemID) (int, bool) {
+	i, ok := m.index[id]
+	return int(i), ok
+}
+
+// LowLevelCode is the deepest level at which item i appears in any BOM
+// (0 for end items).
+func (m *Model) LowLevelCode(i int) int { return int(m.llc[i]) }
+
+// MaxLowLevelCode is the number of BOM levels minus one.
+func (m *Model) MaxLowLevelCode() int { return int(m.maxLLC) }
+
+// PlanningOrder returns the dense indices in the order a run plans them
+// (low-level code, then index). The slice is shared: do not modify it.
+func (m *Model) PlanningOrder() []int32 { return m.order }
+
+// EOQ returns the economic order quantity of item i (0 unless its policy is EOQ).
+func (m *Model) EOQ(i int) float64 { return m.items[i].eoq }
+
+type validator struct {
+	errs ValidationErrors
+}
+
+func (v *validator) add(field string, item ItemID, err error, format string, args ...any) {
+	if len(v.errs) < maxValidationErrors {
+		v.errs = append(v.errs, &FieldError{Field: field, Item: item, Err: err, Detail: fmt.Sprintf(format, args...)})
+	}
+}
+
+// nonNeg reports whether x is a finite number >= 0; NaN fails.
+func nonNeg(x float64) bool { return x >= 0 && !math.IsInf(x, 1) }
+
+// positive reports whether x is finite and > 0.
+func positive(x float64) bool { return x > 0 && !math.IsInf(x, 1) }
+
+// Compile validates in and builds the Model. On error it returns
+// ValidationErrors (every field problem found) or a *CycleError, and no Model.
+func Compile(in Input) (*Model, error) {
+	var v validator
+	h := in.Buckets
+	if h < 1 || h > MaxBuckets {
+		v.add("buckets", "", ErrBucketRange, "must be between 1 and %d, got %d", MaxBuckets, h)
+		return nil, v.errs
+	}
+	n := len(in.Items)
+	m := &Model{h: h, ids: make([]ItemID, n), index: make(map[ItemID]int32, n), items: make([]itemParams, n)}
+	for i := range in.Items {
+		it := &in.Items[i]
+		f := func(name string) string { return fmt.Sprintf("items[%d].%s", i, name) }
+		m.ids[i] = it.ID
+		if it.ID == "" {
+			v.add(f("id"), "", ErrInvalid, "empty id")
+		} else if _, dup := m.index[it.ID]; dup {
+			v.add(f("id"), it.ID, ErrDuplicateItem, "id already used")
+		} else {
+			m.index[it.ID] = int32(i)
+		}
+		m.items[i] = v.item(it, f)
+	}
+	inBucket := func(b int) bool { return b >= 0 && b < h }
+	lookup := func(field string, id ItemID) int32 {
+		i, ok := m.index[id]
+		if !ok {
+			v.add(field, id, ErrUnknownItem, "no such item")
+			return -1
+		}
+		return i
+	}
+
+	// BOM
+	lineParent := make([]int32, len(in.BOM))
+	lineComp := make([]int32, len(in.BOM))
+	lineFactor := make([]float64, len(in.BOM))
+	for k := range in.BOM {
+		l := &in.BOM[k]
+		f := func(name string) string { return fmt.Sprintf("bom[%d].%s", k, name) }
+		p := lookup(f("parent"), l.Parent)
+		c := lookup(f("component"), l.Component)
+		if !positive(l.QuantityPer) {
+			v.add(f("quantity_per"), l.Parent, ErrNegativeQuantity, "must be > 0, got %v", l.QuantityPer)
+		}
+		if !nonNeg(l.Scrap) {
+			v.add(f("scrap"), l.Parent, ErrNegativeQuantity, "must be >= 0, got %v", l.Scrap)
+		}
+		lineParent[k], lineComp[k] = p, c
+		lineFactor[k] = l.QuantityPer * (1 + l.Scrap)
+	}
+
+	demItem := make([]int32, len(in.Demand))
+	for k := range in.Demand {
+		d := &in.Demand[k]
+		f := func(name string) string { return fmt.Sprintf("demand[%d].%s", k, name) }
+		demItem[k] = lookup(f("item"), d.Item)
+		if !inBucket(d.Bucket) {
+			v.add(f("bucket"), d.Item, ErrBucketRange, "must be in 0..%d, got %d", h-1, d.Bucket)
+		}
+		if !nonNeg(d.Quantity) {
+			v.add(f("quantity"), d.Item, ErrNegativeQuantity, "must be >= 0, got %v", d.Quantity)
+		}
+	}
+	srItem := make([]int32, len(in.Receipts))
+	for k := range in.Receipts {
+		r := &in.Receipts[k]
+		f := func(name string) string { return fmt.Sprintf("receipts[%d].%s", k, name) }
+		srItem[k] = lookup(f("item"), r.Item)
+		if !inBucket(r.Bucket) {
+			v.add(f("bucket"), r.Item, ErrBucketRange, "must be in 0..%d, got %d", h-1, r.Bucket)
+		}
+		if !nonNeg(r.Quantity) {
+			v.add(f("quantity"), r.Item, ErrNegativeQuantity, "must be >= 0, got %v", r.Quantity)
+		}
+	}
+	firmItem := make([]int32, len(in.Firm))
+	for k := range in.Firm {
+		o := &in.Firm[k]
+		f := func(name string) string { return fmt.Sprintf("firm[%d].%s", k, name) }
+		firmItem[k] = lookup(f("item"), o.Item)
+		if !inBucket(o.Due) {
+			v.add(f("due"), o.Item, ErrBucketRange, "must be in 0..%d, got %d", h-1, o.Due)
+		}
+		if o.Release < 0 || o.Release > o.Due {
+			v.add(f("release"), o.Item, ErrBucketRange, "must be in 0..due (%d), got %d", o.Due, o.Release)
+		}
+		if !positive(o.Quantity) {
+			v.add(f("quantity"), o.Item, ErrNegativeQuantity, "must be > 0, got %v", o.Quantity)
+		}
+	}
+	if len(v.errs) > 0 {
+		return nil, v.errs
+	}
+
+	// BOM adjacency both ways, stable in line order.
+	m.compStart, m.compItem, m.compFactor = csr(n, lineParent, lineComp, lineFactor)
+	m.parStart, m.parItem, m.parFactor = csr(n, lineComp, lineParent, lineFactor)
+	if err := m.levels(); err != nil {
+		return nil, err
+	}
+
+	// Demand and supply per item, sorted by bucket (stable: input order on ties).
+	{
+		b := make([]int32, len(in.Demand))
+		q := make([]float64, len(in.Demand))
+		for k := range in.Demand {
+			b[k], q[k] = int32(in.Demand[k].Bucket), in.Demand[k].Quantity
+		}
+		m.demStart, m.demIdx = bucketCSR(n, h, demItem, b)
+		m.demBucket, m.demQty = gather(m.demIdx, b), gather(m.demIdx, q)
+	}
+	{
+		b := make([]int32, len(in.Receipts))
+		q := make([]float64, len(in.Receipts))
+		for k := range in.Receipts {
+			b[k], q[k] = int32(in.Receipts[k].Bucket), in.Receipts[k].Quantity
+		}
+		m.srStart, m.srIdx = bucketCSR(n, h, srItem, b)
+		m.srBucket, m.srQty = gather(m.srIdx, b), gather(m.srIdx, q)
+		m.srLocal = localOrdinals(m.srStart, m.srIdx)
+	}
+	{
+		d := make([]int32, len(in.Firm))
+		r := make([]int32, len(in.Firm))
+		q := make([]float64, len(in.Firm))
+		for k := range in.Firm {
+			d[k], r[k], q[k] = int32(in.Firm[k].Due), int32(in.Firm[k].Release), in.Firm[k].Quantity
+		}
+		m.firmStart, m.firmIdx = bucketCSR(n, h, firmItem, d)
+		m.firmDue, m.firmRelease, m.firmQty = gather(m.firmIdx, d), gather(m.firmIdx, r), gather(m.firmIdx, q)
+		m.firmLocal = localOrdinals(m.firmStart, m.firmIdx)
+	}
+	return m, nil
+}
+
+// item validates one item and derives its compact parameters.
+func (v *validator) item(it *Item, f func(string) string) itemParams {
+	p := itemParams{
+		lt: int32(it.LeadTime), ptf: int32(it.PlanningTimeFence), policy: it.Lot.Policy, buy: it.Source == Buy,
+		ss: it.SafetyStock, onHand: it.OnHand, scrap: it.Scrap,
+		min: it.Lot.Minimum, mult: it.Lot.Multiple, max: it.Lot.Maximum,
+	}
+	id := it.ID
+	if it.Source != Make && it.Source != Buy {
+		v.add(f("source"), id, ErrInvalid, "unknown source %d", it.Source)
+	}
+	if it.LeadTime < 0 || it.LeadTime > MaxBuckets {
+		v.add(f("lead_time"), id, ErrNegativeQuantity, "must be in 0..%d, got %d", MaxBuckets, it.LeadTime)
+	}
+	if it.PlanningTimeFence < 0 || it.PlanningTimeFence > MaxBuckets {
+		v.add(f("planning_time_fence"), id, ErrNegativeQuantity, "must be in 0..%d, got %d", MaxBuckets, it.PlanningTimeFence)
+	}
+	if !nonNeg(it.SafetyStock) {
+		v.add(f("safety_stock"), id, ErrNegativeQuantity, "must be >= 0, got %v", it.SafetyStock)
+	}
+	if !nonNeg(it.OnHand) {
+		v.add(f("on_hand"), id, ErrNegativeQuantity, "must be >= 0, got %v", it.OnHand)
+	}
+	if !nonNeg(it.Scrap) || it.Scrap >= 10 {
+		v.add(f("scrap"), id, ErrNegativeQuantity, "must be a fraction in [0, 10), got %v", it.Scrap)
+	}
+	l := &it.Lot
+	bad := func(field, format string, args ...any) {
+		v.add(f("lot."+field), id, ErrBadLotParameter, format, args...)
+	}
+	switch l.Policy {
+	case LotForLot:
+	case FixedOrderQuantity:
+		if !positive(l.FixedQuantity) {
+			bad("fixed_quantity", "fixed_order_quantity needs fixed_quantity > 0, got %v", l.FixedQuantity)
+		}
+		p.foq = l.FixedQuantity
+	case EOQ:
+		ok := true
+		if !positive(l.AnnualDemand) {
+			bad("annual_demand", "eoq needs annual_demand > 0, got %v", l.AnnualDemand)
+			ok = false
+		}
+		if !positive(l.OrderingCost) {
+			bad("ordering_cost", "eoq needs ordering_cost > 0, got %v", l.OrderingCost)
+			ok = false
+		}
+		if !positive(l.AnnualHoldingCost) {
+			bad("annual_holding_cost", "eoq needs annual_holding_cost > 0, got %v", l.AnnualHoldingCost)
+			ok = false
+		}
+		if ok {
+			p.eoq = EconomicOrderQuantity(l.AnnualDemand, l.OrderingCost, l.AnnualHoldingCost)
+		}
+	case PeriodOrderQuantity:
+		if l.Periods < 1 || l.Periods > MaxBuckets {
+			bad("periods", "period_order_quantity needs periods in 1..%d, got %d", MaxBuckets, l.Periods)
+		}
+		p.periods = int32(l.Periods)
+	case WagnerWhitin, SilverMeal:
+		if !positive(l.OrderingCost) {
+			bad("ordering_cost", "%s needs ordering_cost > 0, got %v", l.Policy, l.OrderingCost)
+		}
+		if !positive(l.HoldingCost) {
+			bad("holding_cost", "%s needs holding_cost (per unit per bucket) > 0, got %v", l.Policy, l.HoldingCost)
+		}
+		p.s, p.h = l.OrderingCost, l.HoldingCost
+	default:
+		bad("policy", "unknown policy %d", l.Policy)
+	}
+	if !nonNeg(l.Minimum) {
+		bad("minimum", "must be >= 0, got %v", l.Minimum)
+	}
+	if !nonNeg(l.Multiple) {
+		bad("multiple", "must be >= 0, got %v", l.Multiple)
+	}
+	if !nonNeg(l.Maximum) {
+		bad("maximum", "must be >= 0, got %v", l.Maximum)
+	}
+	p.effMax = l.Maximum
+	if l.Maximum > 0 {
+		if l.Multiple > 0 {
+			p.effMax = math.Floor(l.Maximum/l.Multiple+1e-9) * l.Multiple
+			if p.effMax < l.Multiple {
+				bad("maximum", "maximum %v is smaller than multiple %v", l.Maximum, l.Multiple)
+			}
+		}
+		if l.Minimum > p.effMax {
+			bad("maximum", "maximum %v (rounded down to the multiple: %v) is smaller than minimum %v", l.Maximum, p.effMax, l.Minimum)
+		}
+	}
+	return p
+}
+
+// EconomicOrderQuantity is sqrt(2·D·S/H) with D the annual demand, S the
+// cost per order and H the holding cost per unit per year.
+func EconomicOrderQuantity(annualDemand, orderingCost, annualHoldingCost float64) float64 {
+	return math.Sqrt(2 * annualDemand * orderingCost / annualHoldingCost)
+}
+
+// csr builds a stable compressed adjacency from key to val.
+func csr(n int, key, val []int32, w []float64) (start, item []int32, weight []float64) {
+	start = make([]int32, n+1)
+	for _, k := range key {
+		start[k+1]++
+	}
+	for i := 0; i < n; i++ {
+		start[i+1] += start[i]
+	}
+	item = make([]int32, len(key))
+	weight = make([]float64, len(key))
+	fill := make([]int32, n)
+	copy(fill, start[:n])
+	for e, k := range key {
+		p := fill[k]
+		fill[k]++
+		item[p] = val[e]
+		weight[p] = w[e]
+	}
+	return start, item, weight
+}
+
+// bucketCSR groups records by item and sorts each group by bucket, stably,
+// with a two-pass counting sort (bucket, then item) so it is O(records + n + h).
+func bucketCSR(n, h int, item, bucket []int32) (start, idx []int32) {
+	byBucket := make([]int32, len(item))
+	cnt := make([]int32, h+1)
+	for _, b := range bucket {
+		cnt[b+1]++
+	}
+	for i := 0; i < h; i++ {
+		cnt[i+1] += cnt[i]
+	}
+	for r, b := range bucket {
+		byBucket[cnt[b]] = int32(r)
+		cnt[b]++
+	}
+	start = make([]int32, n+1)
+	for _, it := range item {
+		start[it+1]++
+	}
+	for i := 0; i < n; i++ {
+		start[i+1] += start[i]
+	}
+	fill := make([]int32, n)
+	copy(fill, start[:n])
+	idx = make([]int32, len(item))
+	for _, r := range byBucket {
+		it := item[r]
+		idx[fill[it]] = r
+		fill[it]++
+	}
+	return start, idx
+}
+
+func gather[T any](idx []int32, src []T) []T {
+	out := make([]T, len(idx))
+	for k, r := range idx {
+		out[k] = src[r]
+	}
+	return out
+}
+
+func localOrdinals(start, idx []int32) []int32 {
+	local := make([]int32, len(idx))
+	for i := 0; i+1 < len(start); i++ {
+		for k := start[i]; k < start[i+1]; k++ {
+			local[idx[k]] = k - start[i]
+		}
+	}
+	return local
+}
+
+// levels computes low-level codes by a topological pass (Kahn) over
+// parent→component edges: llc(c) = max over parents of llc(p)+1, the
+// longest path from an end item. Left-over nodes lie on or below a cycle;
+// one cycle is reported by walking parent links backwards.
+func (m *Model) levels() error {
+	n := len(m.ids)
+	indeg := make([]int32, n)
+	for i := 0; i < n; i++ {
+		indeg[i] = m.parStart[i+1] - m.parStart[i]
+	}
+	queue := make([]int32, 0, n)
+	for i := 0; i < n; i++ {
+		if indeg[i] == 0 {
+			queue = append(queue, int32(i))
+		}
+	}
+	m.llc = make([]int32, n)
+	for q := 0; q < len(queue); q++ {
+		p := queue[q]
+		for k := m.compStart[p]; k < m.compStart[p+1]; k++ {
+			c := m.compItem[k]
+			if l := m.llc[p] + 1; l > m.llc[c] {
+				m.llc[c] = l
+			}
+			indeg[c]--
+			if indeg[c] == 0 {
+				queue = append(queue, c)
+			}
+		}
+	}
+	if len(queue) < n {
+		return m.findCycle(indeg)
+	}
+	// Counting sort by level keeps index order within a level.
+	var maxL int32
+	for _, l := range m.llc {
+		maxL = max(maxL, l)
+	}
+	m.maxLLC = maxL
+	cnt := make([]int32, maxL+2)
+	for _, l := range m.llc {
+		cnt[l+1]++
+	}
+	for l := int32(0); l <= maxL; l++ {
+		cnt[l+1] += cnt[l]
+	}
+	m.order = make([]int32, n)
+	for i, l := range m.llc {
+		m.order[cnt[l]] = int32(i)
+		cnt[l]++
+	}
+	return nil
+}
+
+// findCycle walks backwards from a node Kahn could not place: each such node
+// still has a parent that could not be placed, so the walk must revisit a
+// node, and the revisited stretch is a cycle.
+func (m *Model) findCycle(indeg []int32) error {
+	n := len(m.ids)
+	start := int32(-1)
+	for i := 0; i < n; i++ {
+		if indeg[i] > 0 {
+			start = int32(i)
+			break
+		}
+	}
+	seen := make(map[int32]int) // node -> step at which it was visited
+	var walk []int32
+	cur := start
+	for {
+		if s, ok := seen[cur]; ok {
+			cyc := walk[s:] // child→parent order
+			path := make([]ItemID, len(cyc))
+			for k := range cyc {
+				path[k] = m.ids[cyc[len(cyc)-1-k]]
+			}
+			// rotate so the smallest index starts, for a stable message
+			best := 0
+			for k := range cyc {
+				if cyc[len(cyc)-1-k] < cyc[len(cyc)-1-best] {
+					best = k
+				}
+			}
+			path = append(path[best:], path[:best]...)
+			return &CycleError{Path: path}
+		}
+		seen[cur] = len(walk)
+		walk = append(walk, cur)
+		next := int32(-1)
+		for k := m.parStart[cur]; k < m.parStart[cur+1]; k++ {
+			if p := m.parItem[k]; indeg[p] > 0 {
+				next = p
+				break
+			}
+		}
+		cur = next // never -1: an unplaced node has an unplaced parent
+	}
+}

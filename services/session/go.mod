@@ -1,0 +1,3 @@
+module github.com/planta-dev/planta/services/session
+
+go 1.26.8
