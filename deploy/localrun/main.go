@@ -79,6 +79,7 @@ func run() error {
 		"PLANTA_REDIS_URL="+envOr("PLANTA_REDIS_URL", "redis://127.0.0.1:6379/0"),
 		"PLANTA_SESSION_URL=http://127.0.0.1:9102",
 		"PLANTA_IDENTITY_URL=http://127.0.0.1:9101",
+		"PLANTA_ADMIN_URL=http://127.0.0.1:9105",
 	)
 	backends := map[string]*url.URL{}
 	var procs []*exec.Cmd

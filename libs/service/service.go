@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/planta-dev/planta/libs/audit"
 	"github.com/planta-dev/planta/libs/authn"
 	"github.com/planta-dev/planta/libs/config"
 	"github.com/planta-dev/planta/libs/httpserver"
@@ -77,6 +78,8 @@ type Deps struct {
 	Keys      redisx.Keyspace
 	Sessions  *authn.SessionClient
 	Validator authn.Validator
+	// Audit sends audit events to the admin service (impersonated writes).
+	Audit *audit.Client
 	// HTTPClient is instrumented: calls to other services continue the trace.
 	HTTPClient *http.Client
 	// Stdout is where subcommands print.
@@ -164,6 +167,7 @@ func build(ctx context.Context, spec Spec, cmd string, stdout io.Writer) (*Deps,
 	pgURL := env.Secret("PLANTA_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/planta?sslmode=disable")
 	redisURL := env.Secret("PLANTA_REDIS_URL", "redis://127.0.0.1:6379/0")
 	sessionURL := env.String("PLANTA_SESSION_URL", "http://127.0.0.1:9102")
+	adminURL := env.String("PLANTA_ADMIN_URL", "http://127.0.0.1:9105")
 	if err := env.Err(); err != nil {
 		return nil, nil, fmt.Errorf("configuration:\n%w", err)
 	}
@@ -182,6 +186,7 @@ func build(ctx context.Context, spec Spec, cmd string, stdout io.Writer) (*Deps,
 	fail := func(err error) (*Deps, func(), error) { cleanup(); return nil, nil, err }
 
 	d.Server = httpserver.New(srvCfg, tel)
+	d.Audit = audit.NewClient(adminURL, d.HTTPClient)
 	if spec.Schema != "" {
 		if d.Pool, err = pgxx.Connect(ctx, pgURL, tel.TracerProvider); err != nil {
 			return fail(err)
