@@ -89,12 +89,15 @@ func (c *Client) Record(ctx context.Context, e Event) error {
 func ImpersonationWrites(service string, sink Sink, log *slog.Logger) mux.MiddlewareFunc {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-			next.ServeHTTP(rec, r)
 			if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions {
+				next.ServeHTTP(w, r)
 				return
 			}
-			p, ok := authn.FromContext(r.Context())
+			ctx, principal := authn.CapturePrincipal(r.Context())
+			r = r.WithContext(ctx)
+			rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+			next.ServeHTTP(rec, r)
+			p, ok := principal()
 			if !ok || !p.Impersonating() || rec.status >= 400 {
 				return
 			}

@@ -12,6 +12,9 @@ type Guard struct {
 	name         string
 	authenticate bool
 	allow        func(Principal) error
+	// mustChangeOK admits sessions whose password must be changed first; only the
+	// routes needed to change it (profile, password, logout) set it.
+	mustChangeOK bool
 }
 
 // Name describes the guard (for route listings and the authorization matrix tests).
@@ -71,6 +74,14 @@ func RequireTenant() Guard {
 	}
 }
 
+// AllowMustChangePassword admits sessions that must change their password before doing
+// anything else. Every other authenticated route refuses them with 403.
+func (g Guard) AllowMustChangePassword() Guard {
+	g.mustChangeOK = true
+	g.name += ",must-change-ok"
+	return g
+}
+
 // NotImpersonating refuses the route while a superadmin is acting as someone else:
 // password, session and user management stay with the real owner.
 func (g Guard) NotImpersonating() Guard {
@@ -78,6 +89,7 @@ func (g Guard) NotImpersonating() Guard {
 	return Guard{
 		name:         g.name + ",not-impersonating",
 		authenticate: true,
+		mustChangeOK: g.mustChangeOK,
 		allow: func(p Principal) error {
 			if p.Impersonating() {
 				return fmt.Errorf("not allowed while impersonating")

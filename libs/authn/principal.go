@@ -82,3 +82,26 @@ func FromContext(ctx context.Context) (Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(Principal)
 	return p, ok
 }
+
+type captureKey struct{}
+
+type capture struct{ p *Principal }
+
+// CapturePrincipal lets middleware that runs outside the guarded handler (audit, access
+// logs) learn the principal the guard authenticated: call the returned function after the
+// handler has run.
+func CapturePrincipal(ctx context.Context) (context.Context, func() (Principal, bool)) {
+	c := &capture{}
+	return context.WithValue(ctx, captureKey{}, c), func() (Principal, bool) {
+		if c.p == nil {
+			return Principal{}, false
+		}
+		return *c.p, true
+	}
+}
+
+func recordCapture(ctx context.Context, p Principal) {
+	if c, ok := ctx.Value(captureKey{}).(*capture); ok {
+		c.p = &p
+	}
+}

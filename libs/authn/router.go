@@ -143,10 +143,16 @@ func (rt *Router) wrap(guard Guard, h http.Handler) http.Handler {
 			problem.Write(w, r, problem.Unavailable("session service unavailable"))
 			return
 		}
+		if p.MustChangePassword && !guard.mustChangeOK {
+			problem.Write(w, r, problem.New(http.StatusForbidden, "password-change-required",
+				"the password must be changed before anything else"))
+			return
+		}
 		if err := guard.Allow(p); err != nil {
 			problem.Write(w, r, problem.Forbidden(err.Error()))
 			return
 		}
+		recordCapture(r.Context(), p)
 		h.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 	})
 }

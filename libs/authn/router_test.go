@@ -32,7 +32,7 @@ func newFixture(t *testing.T) *fixture {
 	rt.HandleFunc(http.MethodGet, "/public", authn.Public(), ok)
 	rt.HandleFunc(http.MethodPost, "/public", authn.Public(), ok)
 	rt.HandleFunc(http.MethodGet, "/me", authn.RequireAuthenticated(), ok)
-	rt.HandleFunc(http.MethodPost, "/me/password", authn.RequireAuthenticated().NotImpersonating(), ok)
+	rt.HandleFunc(http.MethodPost, "/me/password", authn.RequireAuthenticated().AllowMustChangePassword().NotImpersonating(), ok)
 	rt.HandleFunc(http.MethodGet, "/admin", authn.RequireRole(authn.RoleSuperadmin), ok)
 	rt.HandleFunc(http.MethodPost, "/stock", authn.RequireTenant(), ok)
 	if err := rt.CheckGuarded(m); err != nil {
@@ -76,6 +76,18 @@ func TestGuardMatrix(t *testing.T) {
 				t.Errorf("%s as %q: status %d, want %d", route, who, got, status)
 			}
 		}
+	}
+}
+
+func TestMustChangePasswordOnlyReachesPasswordChange(t *testing.T) {
+	f := newFixture(t)
+	f.tokens["must-change"] = f.sessions.Issue(authn.Principal{UserID: "s1", Username: "superadmin",
+		Role: authn.RoleSuperadmin, MustChangePassword: true})
+	if got := f.do("GET", "/admin", "must-change", nil).Code; got != 403 {
+		t.Fatalf("must-change session reached /admin: %d", got)
+	}
+	if got := f.do("POST", "/me/password", "must-change", nil).Code; got != 200 {
+		t.Fatalf("must-change session could not change its password: %d", got)
 	}
 }
 

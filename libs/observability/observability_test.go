@@ -1,0 +1,123 @@
+package observability_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/planta-dev/planta/libs/observability"
+)
+
+func setup(t *testing.T, logs *bytes.Buffer, exp *tracetest.InMemoryExporter) *observability.Telemetry {
+	t.Helper()
+	tel, err := observability.Setup(context.Background(), observability.Options{
+		Service: "demo", Version: "test", LogOutput: logs, Exporter: exp,
+		Getenv: func(string) string { return "" },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	return tel
+}
+
+func TestLogsCarryTraceIDs(t *testing.T) {
+	var logs bytes.Buffer
+	exp := tracetest.NewInMemoryExporter()
+	tel := setup(t, &logs, exp)
+	ctx, span := tel.Tracer("test").Start(context.Background(), "op")
+	tel.Logger.InfoContext(ctx, "hello")
+	span.End()
+
+	var line map[string]any
+	if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
+		t.Fatalf("log is not JSON: %v: %s", err, logs.String())
+	}
+	if line["trace_id"] != span.SpanContext().TraceID().String() || line["service"] != "demo" {
+		t.Fatalf("log line lacks trace id or service: %v", line)
+	}
+}
+
+func TestNoEndpointMeansNoExportAndNoError(t *testing.T) {
+	tel, err := observability.Setup(context.Background(), observability.Options{
+		Service: "demo", LogOutput: &bytes.Buffer{}, Getenv: func(string) string { return "" },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, span := tel.Tracer("t").Start(context.Background(), "op")
+	if !span.SpanContext().IsValid() {
+		t.Fatal("without an exporter spans should still carry ids for log correlation")
+	}
+	span.End()
+	if err := tel.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	disabled, err := observability.Setup(context.Background(), observability.Options{
+		Service: "demo", LogOutput: &bytes.Buffer{},
+		Getenv: func(k string) string {
+			if k == "OTEL_SDK_DISABLED" {
+				return "true"
+			}
+			return ""
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, span := disabled.Tracer("t").Start(context.Background(), "op"); span.SpanContext().IsValid() {
+		t.Fatal("OTEL_SDK_DISABLED must give a no-op tracer")
+	}
+}
+
+func TestBadLogLevelIsAnError(t *testing.T) {
+	if _, err := observability.Setup(context.Background(), observability.Options{Service: "x", LogLevel: "loud"}); err == nil {
+		t.Fatal("unknown log level accepted")
+	}
+}
+
+func TestHTTPMetricsUseRouteTemplates(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tel := setup(t, &bytes.Buffer{}, exp)
+	instr := observability.NewHTTPInstrumentation(tel)
+	r := mux.NewRouter()
+	r.Use(instr.RouteMiddleware)
+	r.HandleFunc("/items/{id}", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	h := instr.Handler(r)
+	for _, path := range []string{"/items/1", "/items/2", "/items/3", "/random/probe/1", "/random/probe/2"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
+	}
+	want := `
+# HELP planta_http_requests_total HTTP requests by route template, method and status code.
+# TYPE planta_http_requests_total counter
+planta_http_requests_total{code="404",method="GET",route="unmatched",service="demo"} 2
+planta_http_requests_total{code="418",method="GET",route="/items/{id}",service="demo"} 3
+`
+	if err := testutil.GatherAndCompare(tel.Registry, strings.NewReader(want), "planta_http_requests_total"); err != nil {
+		t.Fatal(err)
+	}
+	spans := exp.GetSpans()
+	if len(spans) != 5 || spans[0].Name != "GET /items/{id}" {
+		t.Fatalf("span names should be route templates, got %d spans, first %q", len(spans), spans[0].Name)
+	}
+}
+
+func TestHealthEndpointsAreNotTraced(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tel := setup(t, &bytes.Buffer{}, exp)
+	h := observability.NewHTTPInstrumentation(tel).Handler(http.NotFoundHandler())
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, p, nil))
+	}
+	if n := len(exp.GetSpans()); n != 0 {
+		t.Fatalf("%d spans for operational endpoints", n)
+	}
+}
