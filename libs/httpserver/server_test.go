@@ -181,4 +181,3 @@ planta_dependency_up{dependency="postgres",service="demo"} 0
 		t.Fatal("metrics lack planta_dependency_up")
 	}
 }
-

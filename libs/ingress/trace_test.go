@@ -128,4 +128,3 @@ func serviceOf(s tracetest.SpanStub) string {
 	}
 	return ""
 }
-

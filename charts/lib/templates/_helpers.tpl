@@ -51,15 +51,23 @@ planta.dev/calls-{{ $svc }}: "true"
 {{- end }}
 {{- end -}}
 
-{{/* planta.image: repository[:tag][@digest]; repository defaults to <global.image.registry>/<service>. */}}
+{{/*
+planta.image: image.reference verbatim when set (skaffold sets it to the fully qualified
+reference it built); otherwise repository:tag or repository@digest, the repository defaulting
+to <global.image.registry>/<service>.
+*/}}
 {{- define "planta.image" -}}
 {{- $g := .Values.global.image -}}
+{{- if .Values.image.reference -}}
+{{- .Values.image.reference -}}
+{{- else -}}
 {{- $repo := .Values.image.repository | default (printf "%s/%s" $g.registry .Chart.Name) -}}
 {{- $tag := .Values.image.tag | default $g.tag | default .Chart.AppVersion -}}
 {{- if .Values.image.digest -}}
 {{- printf "%s@%s" $repo .Values.image.digest -}}
 {{- else -}}
 {{- printf "%s:%s" $repo $tag -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 

@@ -88,7 +88,7 @@ func (L *lagr) eval(g []float64) float64 {
 func (pl *placer) lagrange(c *component, placed int) (int, bool) {
 	L := pl.newLagr(c)
 	c.lag = L
-	return L.solve(placed, 3000)
+	return L.solve(placed, 4000)
 }
 
 func (L *lagr) solve(placed, maxIter int) (int, bool) {
@@ -105,7 +105,7 @@ func (L *lagr) solve(placed, maxIter int) (int, bool) {
 			theta /= 2
 			stall = 0
 			copy(L.mu, L.bmu)
-			if theta < 1e-4 {
+			if theta < 1e-6 {
 				break
 			}
 			continue

@@ -158,7 +158,7 @@ type Progress struct {
 type Options struct {
 	Progress func(Progress) // optional, called synchronously
 	// MaxBranchNodes bounds the branch-and-bound search per component used
-	// when the Lagrangian bound alone does not prove optimality (0 = 200000).
+	// when the Lagrangian bound alone does not prove optimality (0 = 5000).
 	MaxBranchNodes int
 	// ImprovePasses bounds the local-search passes of the soft phase (0 = 50).
 	ImprovePasses int

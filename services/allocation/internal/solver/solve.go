@@ -20,7 +20,7 @@ func Solve(ctx context.Context, in Input, opt Options) (*Solution, error) {
 		}
 	}
 	if opt.MaxBranchNodes <= 0 {
-		opt.MaxBranchNodes = 20000
+		opt.MaxBranchNodes = 5000
 	}
 	if opt.ImprovePasses <= 0 {
 		opt.ImprovePasses = 50

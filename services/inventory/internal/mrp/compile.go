@@ -3,6 +3,7 @@ package mrp
 import (
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // itemParams is the compact per-item planning data the hot loop reads.
@@ -93,10 +94,28 @@ type validator struct {
 	errs ValidationErrors
 }
 
-func (v *validator) add(field string, item ItemID, err error, format string, args ...any) {
+func (v *validator) add(field fieldRef, item ItemID, err error, format string, args ...any) {
 	if len(v.errs) < maxValidationErrors {
-		v.errs = append(v.errs, &FieldError{Field: field, Item: item, Err: err, Detail: fmt.Sprintf(format, args...)})
+		v.errs = append(v.errs, &FieldError{Field: field.String(), Item: item, Err: err, Detail: fmt.Sprintf(format, args...)})
 	}
+}
+
+// fieldRef names a field such as "items[3].lead_time" without formatting
+// it: the string is built only on the error path, so valid inputs pay nothing.
+type fieldRef struct {
+	list string // "" for a top-level field
+	k    int
+	name string
+}
+
+func fld(list string, k int, name string) fieldRef { return fieldRef{list, k, name} }
+
+// String formats the path.
+func (f fieldRef) String() string {
+	if f.list == "" {
+		return f.name
+	}
+	return f.list + "[" + strconv.Itoa(f.k) + "]." + f.name
 }
 
 // nonNeg reports whether x is a finite number >= 0; NaN fails.
@@ -111,31 +130,38 @@ func Compile(in Input) (*Model, error) {
 	var v validator
 	h := in.Buckets
 	if h < 1 || h > MaxBuckets {
-		v.add("buckets", "", ErrBucketRange, "must be between 1 and %d, got %d", MaxBuckets, h)
+		v.add(fieldRef{name: "buckets"}, "", ErrBucketRange, "must be between 1 and %d, got %d", MaxBuckets, h)
 		return nil, v.errs
 	}
 	n := len(in.Items)
 	m := &Model{h: h, ids: make([]ItemID, n), index: make(map[ItemID]int32, n), items: make([]itemParams, n)}
 	for i := range in.Items {
 		it := &in.Items[i]
-		f := func(name string) string { return fmt.Sprintf("items[%d].%s", i, name) }
 		m.ids[i] = it.ID
 		if it.ID == "" {
-			v.add(f("id"), "", ErrInvalid, "empty id")
+			v.add(fld("items", i, "id"), "", ErrInvalid, "empty id")
 		} else if _, dup := m.index[it.ID]; dup {
-			v.add(f("id"), it.ID, ErrDuplicateItem, "id already used")
+			v.add(fld("items", i, "id"), it.ID, ErrDuplicateItem, "id already used")
 		} else {
 			m.index[it.ID] = int32(i)
 		}
-		m.items[i] = v.item(it, f)
+		m.items[i] = v.item(it, i)
 	}
 	inBucket := func(b int) bool { return b >= 0 && b < h }
-	lookup := func(field string, id ItemID) int32 {
+	// Demand, receipts and BOM lines usually come grouped by item, so the
+	// previous answer is remembered: a string compare is cheaper than a
+	// hash lookup.
+	lastID, lastIdx := ItemID(""), int32(-1)
+	lookup := func(field fieldRef, id ItemID) int32 {
+		if id == lastID && lastIdx >= 0 {
+			return lastIdx
+		}
 		i, ok := m.index[id]
 		if !ok {
 			v.add(field, id, ErrUnknownItem, "no such item")
 			return -1
 		}
+		lastID, lastIdx = id, i
 		return i
 	}
 
@@ -145,14 +171,13 @@ func Compile(in Input) (*Model, error) {
 	lineFactor := make([]float64, len(in.BOM))
 	for k := range in.BOM {
 		l := &in.BOM[k]
-		f := func(name string) string { return fmt.Sprintf("bom[%d].%s", k, name) }
-		p := lookup(f("parent"), l.Parent)
-		c := lookup(f("component"), l.Component)
+		p := lookup(fld("bom", k, "parent"), l.Parent)
+		c := lookup(fld("bom", k, "component"), l.Component)
 		if !positive(l.QuantityPer) {
-			v.add(f("quantity_per"), l.Parent, ErrNegativeQuantity, "must be > 0, got %v", l.QuantityPer)
+			v.add(fld("bom", k, "quantity_per"), l.Parent, ErrNegativeQuantity, "must be > 0, got %v", l.QuantityPer)
 		}
 		if !nonNeg(l.Scrap) {
-			v.add(f("scrap"), l.Parent, ErrNegativeQuantity, "must be >= 0, got %v", l.Scrap)
+			v.add(fld("bom", k, "scrap"), l.Parent, ErrNegativeQuantity, "must be >= 0, got %v", l.Scrap)
 		}
 		lineParent[k], lineComp[k] = p, c
 		lineFactor[k] = l.QuantityPer * (1 + l.Scrap)
@@ -161,40 +186,37 @@ func Compile(in Input) (*Model, error) {
 	demItem := make([]int32, len(in.Demand))
 	for k := range in.Demand {
 		d := &in.Demand[k]
-		f := func(name string) string { return fmt.Sprintf("demand[%d].%s", k, name) }
-		demItem[k] = lookup(f("item"), d.Item)
+		demItem[k] = lookup(fld("demand", k, "item"), d.Item)
 		if !inBucket(d.Bucket) {
-			v.add(f("bucket"), d.Item, ErrBucketRange, "must be in 0..%d, got %d", h-1, d.Bucket)
+			v.add(fld("demand", k, "bucket"), d.Item, ErrBucketRange, "must be in 0..%d, got %d", h-1, d.Bucket)
 		}
 		if !nonNeg(d.Quantity) {
-			v.add(f("quantity"), d.Item, ErrNegativeQuantity, "must be >= 0, got %v", d.Quantity)
+			v.add(fld("demand", k, "quantity"), d.Item, ErrNegativeQuantity, "must be >= 0, got %v", d.Quantity)
 		}
 	}
 	srItem := make([]int32, len(in.Receipts))
 	for k := range in.Receipts {
 		r := &in.Receipts[k]
-		f := func(name string) string { return fmt.Sprintf("receipts[%d].%s", k, name) }
-		srItem[k] = lookup(f("item"), r.Item)
+		srItem[k] = lookup(fld("receipts", k, "item"), r.Item)
 		if !inBucket(r.Bucket) {
-			v.add(f("bucket"), r.Item, ErrBucketRange, "must be in 0..%d, got %d", h-1, r.Bucket)
+			v.add(fld("receipts", k, "bucket"), r.Item, ErrBucketRange, "must be in 0..%d, got %d", h-1, r.Bucket)
 		}
 		if !nonNeg(r.Quantity) {
-			v.add(f("quantity"), r.Item, ErrNegativeQuantity, "must be >= 0, got %v", r.Quantity)
+			v.add(fld("receipts", k, "quantity"), r.Item, ErrNegativeQuantity, "must be >= 0, got %v", r.Quantity)
 		}
 	}
 	firmItem := make([]int32, len(in.Firm))
 	for k := range in.Firm {
 		o := &in.Firm[k]
-		f := func(name string) string { return fmt.Sprintf("firm[%d].%s", k, name) }
-		firmItem[k] = lookup(f("item"), o.Item)
+		firmItem[k] = lookup(fld("firm", k, "item"), o.Item)
 		if !inBucket(o.Due) {
-			v.add(f("due"), o.Item, ErrBucketRange, "must be in 0..%d, got %d", h-1, o.Due)
+			v.add(fld("firm", k, "due"), o.Item, ErrBucketRange, "must be in 0..%d, got %d", h-1, o.Due)
 		}
 		if o.Release < 0 || o.Release > o.Due {
-			v.add(f("release"), o.Item, ErrBucketRange, "must be in 0..due (%d), got %d", o.Due, o.Release)
+			v.add(fld("firm", k, "release"), o.Item, ErrBucketRange, "must be in 0..due (%d), got %d", o.Due, o.Release)
 		}
 		if !positive(o.Quantity) {
-			v.add(f("quantity"), o.Item, ErrNegativeQuantity, "must be > 0, got %v", o.Quantity)
+			v.add(fld("firm", k, "quantity"), o.Item, ErrNegativeQuantity, "must be > 0, got %v", o.Quantity)
 		}
 	}
 	if len(v.errs) > 0 {
@@ -243,7 +265,7 @@ func Compile(in Input) (*Model, error) {
 }
 
 // item validates one item and derives its compact parameters.
-func (v *validator) item(it *Item, f func(string) string) itemParams {
+func (v *validator) item(it *Item, i int) itemParams {
 	p := itemParams{
 		lt: int32(it.LeadTime), ptf: int32(it.PlanningTimeFence), policy: it.Lot.Policy, buy: it.Source == Buy,
 		ss: it.SafetyStock, onHand: it.OnHand, scrap: it.Scrap,
@@ -251,26 +273,26 @@ func (v *validator) item(it *Item, f func(string) string) itemParams {
 	}
 	id := it.ID
 	if it.Source != Make && it.Source != Buy {
-		v.add(f("source"), id, ErrInvalid, "unknown source %d", it.Source)
+		v.add(fld("items", i, "source"), id, ErrInvalid, "unknown source %d", it.Source)
 	}
 	if it.LeadTime < 0 || it.LeadTime > MaxBuckets {
-		v.add(f("lead_time"), id, ErrNegativeQuantity, "must be in 0..%d, got %d", MaxBuckets, it.LeadTime)
+		v.add(fld("items", i, "lead_time"), id, ErrNegativeQuantity, "must be in 0..%d, got %d", MaxBuckets, it.LeadTime)
 	}
 	if it.PlanningTimeFence < 0 || it.PlanningTimeFence > MaxBuckets {
-		v.add(f("planning_time_fence"), id, ErrNegativeQuantity, "must be in 0..%d, got %d", MaxBuckets, it.PlanningTimeFence)
+		v.add(fld("items", i, "planning_time_fence"), id, ErrNegativeQuantity, "must be in 0..%d, got %d", MaxBuckets, it.PlanningTimeFence)
 	}
 	if !nonNeg(it.SafetyStock) {
-		v.add(f("safety_stock"), id, ErrNegativeQuantity, "must be >= 0, got %v", it.SafetyStock)
+		v.add(fld("items", i, "safety_stock"), id, ErrNegativeQuantity, "must be >= 0, got %v", it.SafetyStock)
 	}
 	if !nonNeg(it.OnHand) {
-		v.add(f("on_hand"), id, ErrNegativeQuantity, "must be >= 0, got %v", it.OnHand)
+		v.add(fld("items", i, "on_hand"), id, ErrNegativeQuantity, "must be >= 0, got %v", it.OnHand)
 	}
 	if !nonNeg(it.Scrap) || it.Scrap >= 10 {
-		v.add(f("scrap"), id, ErrNegativeQuantity, "must be a fraction in [0, 10), got %v", it.Scrap)
+		v.add(fld("items", i, "scrap"), id, ErrNegativeQuantity, "must be a fraction in [0, 10), got %v", it.Scrap)
 	}
 	l := &it.Lot
 	bad := func(field, format string, args ...any) {
-		v.add(f("lot."+field), id, ErrBadLotParameter, format, args...)
+		v.add(fld("items", i, "lot."+field), id, ErrBadLotParameter, format, args...)
 	}
 	switch l.Policy {
 	case LotForLot:

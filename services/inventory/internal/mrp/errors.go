@@ -16,14 +16,15 @@ var (
 	// ErrDuplicateItem: two items share an ID.
 	ErrDuplicateItem = errors.New("mrp: duplicate item")
 	// ErrNegativeQuantity: a quantity, cost or duration is negative (or NaN
-	// or infinite).
+	// or infinite), or zero where it must be positive (quantity per, firm
+	// order quantity).
 	ErrNegativeQuantity = errors.New("mrp: negative or non-finite quantity")
 	// ErrBadLotParameter: lot-sizing parameters that make no sense for the
 	// chosen policy.
 	ErrBadLotParameter = errors.New("mrp: bad lot-sizing parameter")
 	// ErrBucketRange: a bucket outside 0..Buckets-1 or a bad horizon.
 	ErrBucketRange = errors.New("mrp: bucket out of range")
-	// ErrInvalid: any other invalid input (empty ID, zero quantity per, ...).
+	// ErrInvalid: any other invalid input (empty ID, unknown source).
 	ErrInvalid = errors.New("mrp: invalid input")
 )
 

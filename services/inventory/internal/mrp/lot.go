@@ -11,36 +11,42 @@ import "math"
 // requirement may be left out of every lot, otherwise the last lot starts
 // at some i with r[i] > 0 and costs S plus h per unit per bucket carried.
 // The inner loop walks i downwards and updates the holding cost
-// incrementally, so the whole programme is O(n²) with no allocation.
+// incrementally, and stops at the start of the last lot of the optimum for
+// j-1: by the Wagner–Whitin planning-horizon theorem some optimum for a
+// longer horizon orders last no earlier than that. Worst case O(n²), in
+// practice about n × lot length, with no allocation.
 func (p *planner) wagnerWhitin(start int, s, hc float64) {
 	need := p.need
 	n := p.m.h - start
-	r := func(t int) float64 { // requirement of the t-th bucket from start
-		if t == 0 {
-			return need[start]
-		}
-		return need[start+t] - need[start+t-1]
+	r := p.wwR[:n]
+	r[0] = need[start]
+	for t := 1; t < n; t++ {
+		r[t] = need[start+t] - need[start+t-1]
 	}
 	F, choice := p.wwF[:n+1], p.wwChoice[:n+1]
 	F[0] = 0
+	last := 0 // start of the last lot in the optimum for the previous j
 	for j := 1; j <= n; j++ {
 		best, bi := math.Inf(1), int32(-1)
-		if r(j-1) <= Tolerance {
-			best, bi = F[j-1], -1 // nothing to cover in bucket j-1
+		if r[j-1] <= Tolerance {
+			best = F[j-1] // nothing to cover in bucket j-1
 		}
 		hold, carried := 0.0, 0.0
-		for i := j - 1; i >= 0; i-- {
+		for i := j - 1; i >= last; i-- {
 			if i < j-1 {
-				carried += r(i + 1)
+				carried += r[i+1]
 				hold += carried
 			}
-			if r(i) > Tolerance {
+			if r[i] > Tolerance {
 				if c := F[i] + s + hc*hold; c < best {
 					best, bi = c, int32(i)
 				}
 			}
 		}
 		F[j], choice[j] = best, bi
+		if bi >= 0 {
+			last = int(bi)
+		}
 	}
 	for j := n; j > 0; {
 		i := int(choice[j])

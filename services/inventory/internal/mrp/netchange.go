@@ -1,6 +1,9 @@
 package mrp
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // PlanNetChange re-plans only the items in changed and everything below
 // them (their components, transitively, in this model's BOM and in the BOM
@@ -46,7 +49,7 @@ func (m *Model) PlanNetChange(prev *Plan, changed []ItemID) (*Plan, error) {
 		}
 	}
 
-	pl := newPlanner(m, len(prev.Orders))
+	pl := newPlanner(m, prev.NumOrders())
 	var replanned []int32
 	for _, i := range m.order {
 		if affected[i] {
@@ -70,19 +73,20 @@ func (m *Model) PlanNetChange(prev *Plan, changed []ItemID) (*Plan, error) {
 func (p *planner) copyItem(prev *Plan, i int32) {
 	pl, m, old := p.plan, p.m, prev.model
 	from, to := prev.ordStart[i], prev.ordEnd[i]
-	base := int32(len(pl.Orders))
+	base := int32(len(pl.ordQty))
 	pl.ordStart[i] = base
-	pl.Orders = append(pl.Orders, prev.Orders[from:to]...)
-	pl.relBucket = append(pl.relBucket, prev.relBucket[from:to]...)
-	pl.relQty = append(pl.relQty, prev.relQty[from:to]...)
-	if to-from > 0 && m.firmStart[i+1] > m.firmStart[i] {
-		for k := base; k < int32(len(pl.Orders)); k++ {
-			if f := pl.Orders[k].Firm; f >= 0 {
-				pl.Orders[k].Firm = m.firmIdx[m.firmStart[i]+old.firmLocal[f]]
-			}
+	pl.ordQty = append(pl.ordQty, prev.ordQty[from:to]...)
+	pl.ordRel = append(pl.ordRel, prev.ordRel[from:to]...)
+	pl.ordDue = append(pl.ordDue, prev.ordDue[from:to]...)
+	pl.ordItem = append(pl.ordItem, prev.ordItem[from:to]...)
+	pl.ordEnd[i] = int32(len(pl.ordQty))
+	if m.firmStart[i+1] > m.firmStart[i] {
+		j, _ := slices.BinarySearch(prev.firmOrd, from)
+		for ; j < len(prev.firmOrd) && prev.firmOrd[j] < to; j++ {
+			pl.firmOrd = append(pl.firmOrd, prev.firmOrd[j]-from+base)
+			pl.firmSrc = append(pl.firmSrc, m.firmIdx[m.firmStart[i]+old.firmLocal[prev.firmSrc[j]]])
 		}
 	}
-	pl.ordEnd[i] = int32(len(pl.Orders))
 	ebase := int32(len(pl.Exceptions))
 	pl.excStart[i] = ebase
 	pl.Exceptions = append(pl.Exceptions, prev.Exceptions[prev.excStart[i]:prev.excEnd[i]]...)

@@ -18,12 +18,15 @@ const (
 	PegExcess
 )
 
-var pegKindNames = [...]string{"demand", "safety_stock", "excess"}
-
 // String returns the snake_case kind used by the API.
 func (k PegKind) String() string {
-	if int(k) < len(pegKindNames) {
-		return pegKindNames[k]
+	switch k {
+	case PegDemand:
+		return "demand"
+	case PegSafetyStock:
+		return "safety_stock"
+	case PegExcess:
+		return "excess"
 	}
 	return "unknown"
 }
@@ -34,7 +37,7 @@ func (k PegKind) String() string {
 // pegged to that parent's excess). The pegs of one order add up to its
 // receipt quantity.
 type Peg struct {
-	Order int32 // index in Plan.Orders
+	Order int32 // order index (Plan.Order)
 	Kind  PegKind
 	// Demand is the index in Input.Demand for PegDemand, -1 otherwise.
 	Demand int32
@@ -84,7 +87,7 @@ type pegLink struct {
 // ascending. Full pegging can be large (a low-level component may serve
 // thousands of end demands); prefer PegOrder for a single order.
 func (p *Plan) Pegging() []Peg {
-	res := make([][]Peg, len(p.Orders))
+	res := make([][]Peg, p.NumOrders())
 	pg := &pegger{p: p, get: func(o int32) []Peg { return res[o] }, set: func(o int32, pegs []Peg) { res[o] = pegs }}
 	for _, i := range p.model.order {
 		pg.item(i)
@@ -104,7 +107,7 @@ func (p *Plan) Pegging() []Peg {
 // the order's item (its where-used closure).
 func (p *Plan) PegOrder(o int) []Peg {
 	m := p.model
-	item := p.Orders[o].Item
+	item := p.ordItem[o]
 	// Upward closure.
 	up := map[int32]bool{item: true}
 	stack := []int32{item}
@@ -148,7 +151,7 @@ func (pg *pegger) item(c int32) {
 		par, f := m.parItem[k], m.parFactor[k]
 		from, to := p.ordStart[par], p.ordEnd[par]
 		for o := from; o < to; o++ {
-			els = append(els, pegElem{bucket: p.Orders[o].Release, kind: PegDemand, parent: o, demand: -1, qty: p.Orders[o].Quantity * f})
+			els = append(els, pegElem{bucket: p.ordRel[o], kind: PegDemand, parent: o, demand: -1, qty: p.ordQty[o] * f})
 		}
 	}
 	slices.SortStableFunc(els, func(a, b pegElem) int { return cmp.Compare(a.bucket, b.bucket) })
@@ -175,11 +178,11 @@ func (pg *pegger) item(c int32) {
 	from, to := p.ordStart[c], p.ordEnd[c]
 	excess := make([]float64, to-from)
 	for o := from; o < to; o++ {
-		for srK < srEnd && m.srBucket[srK] <= p.Orders[o].Due {
+		for srK < srEnd && m.srBucket[srK] <= p.ordDue[o] {
 			take(-1, m.srQty[srK])
 			srK++
 		}
-		excess[o-from] = take(o, p.Orders[o].Receipt)
+		excess[o-from] = take(o, p.receipt(o))
 	}
 	pg.links = links
 
@@ -249,7 +252,7 @@ func (pg *pegger) resolve(c int32, l pegLink) {
 		pg.add(PegDemand, el.demand, c, l.qty)
 	default:
 		parent := pg.get(el.parent)
-		recv := pg.p.Orders[el.parent].Receipt
+		recv := pg.p.receipt(el.parent)
 		lo, hi := l.offset/el.qty, (l.offset+l.qty)/el.qty
 		cum := 0.0
 		for _, pp := range parent {
@@ -276,4 +279,10 @@ func (pg *pegger) finish(o, c int32, excess float64) {
 		out[j] = a
 	}
 	pg.set(o, out)
+}
+
+// receipt is the good quantity of order o, computed exactly as the run did.
+func (p *Plan) receipt(o int32) float64 {
+	it := &p.model.items[p.ordItem[o]]
+	return receiptOf(p.ordQty[o], it.scrap, 1+it.scrap)
 }

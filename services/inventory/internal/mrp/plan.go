@@ -1,27 +1,37 @@
 package mrp
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
-// Plan is the result of a run. Orders and Exceptions are grouped by item in
-// planning order (low-level code, then index); within an item orders are by
-// due bucket. A Plan is immutable: the storage layer reads it, Record and
+// Plan is the result of a run. Orders are grouped by item in planning order
+// (low-level code, then index), by due bucket within an item; Exceptions
+// likewise. A Plan is immutable: the storage layer reads it, and Record and
 // the pegging functions compute views of it on demand.
+//
+// Orders are stored column-wise (20 bytes an order instead of a 40-byte
+// struct): writing millions of orders is a large share of a run, and pulling
+// parents' releases streams only the release and quantity columns. Order(k)
+// assembles the PlannedOrder view without allocating.
 type Plan struct {
-	// Orders holds every planned order, firmed ones included.
-	Orders []PlannedOrder
 	// Exceptions holds every exception message.
 	Exceptions []Exception
 
-	model *Model
-	// relBucket and relQty mirror Orders[k].Release and .Quantity in a
-	// compact layout: pulling parents' releases is the memory-bound part of a
-	// run, and 12 bytes per order stream three times faster than 40.
-	relBucket []int32
-	relQty    []float64
-	ordStart  []int32 // per item: Orders[ordStart[i]:ordEnd[i]]
-	ordEnd    []int32
-	excStart  []int32
-	excEnd    []int32
+	model   *Model
+	ordQty  []float64 // order quantity
+	ordRel  []int32   // release bucket
+	ordDue  []int32   // due bucket
+	ordItem []int32
+	// firmed orders are few: their order indices (ascending) and their
+	// indices in Input.Firm.
+	firmOrd []int32
+	firmSrc []int32
+
+	ordStart []int32 // per item: orders ordStart[i]..ordEnd[i]-1
+	ordEnd   []int32
+	excStart []int32
+	excEnd   []int32
 	// replanned lists the items a net-change run planned (nil: all of them).
 	replanned []int32
 }
@@ -29,11 +39,46 @@ type Plan struct {
 // Model returns the model the plan was computed from.
 func (p *Plan) Model() *Model { return p.model }
 
-// OrdersOf returns the orders of item i (a sub-slice of Orders, by due bucket).
-func (p *Plan) OrdersOf(i int) []PlannedOrder { return p.Orders[p.ordStart[i]:p.ordEnd[i]] }
+// NumOrders is the number of orders, firmed ones included.
+func (p *Plan) NumOrders() int { return len(p.ordQty) }
 
-// OrderRange returns the half-open index range of item i's orders in Orders.
+// Order returns order k (0 <= k < NumOrders).
+func (p *Plan) Order(k int) PlannedOrder {
+	i := p.ordItem[k]
+	it := &p.model.items[i]
+	q := p.ordQty[k]
+	o := PlannedOrder{Quantity: q, Receipt: receiptOf(q, it.scrap, 1+it.scrap), Item: i,
+		Release: p.ordRel[k], Due: p.ordDue[k], Firm: -1, Buy: it.buy}
+	if j, ok := slices.BinarySearch(p.firmOrd, int32(k)); ok {
+		o.Firm = p.firmSrc[j]
+	} else {
+		o.PastDue = o.Due-it.lt < 0
+	}
+	return o
+}
+
+// AllOrders materialises every order (convenient for tests and small plans;
+// the storage layer should iterate with Order to avoid the copy).
+func (p *Plan) AllOrders() []PlannedOrder {
+	out := make([]PlannedOrder, len(p.ordQty))
+	for k := range out {
+		out[k] = p.Order(k)
+	}
+	return out
+}
+
+// OrderRange returns the half-open range of item i's order indices.
 func (p *Plan) OrderRange(i int) (from, to int) { return int(p.ordStart[i]), int(p.ordEnd[i]) }
+
+// OrdersOf materialises item i's orders, by due bucket.
+func (p *Plan) OrdersOf(i int) []PlannedOrder {
+	from, to := p.OrderRange(i)
+	out := make([]PlannedOrder, 0, to-from)
+	for k := from; k < to; k++ {
+		out = append(out, p.Order(k))
+	}
+	return out
+}
 
 // ExceptionsOf returns the exceptions of item i.
 func (p *Plan) ExceptionsOf(i int) []Exception { return p.Exceptions[p.excStart[i]:p.excEnd[i]] }
@@ -52,6 +97,7 @@ type planner struct {
 	need  []float64 // cumulative planned receipts needed by end of bucket
 	// Wagner–Whitin scratch
 	wwF      []float64
+	wwR      []float64
 	wwChoice []int32
 	segEnd   []int32
 	plan     *Plan
@@ -66,17 +112,19 @@ func newPlanner(m *Model, ordersHint int) *planner {
 		avail:    make([]float64, h),
 		need:     make([]float64, h),
 		wwF:      make([]float64, h+1),
+		wwR:      make([]float64, h),
 		wwChoice: make([]int32, h+1),
 		segEnd:   make([]int32, h),
 		plan: &Plan{
-			Orders:    make([]PlannedOrder, 0, ordersHint),
-			relBucket: make([]int32, 0, ordersHint),
-			relQty:    make([]float64, 0, ordersHint),
-			model:     m,
-			ordStart:  make([]int32, n),
-			ordEnd:    make([]int32, n),
-			excStart:  make([]int32, n),
-			excEnd:    make([]int32, n),
+			ordQty:   make([]float64, 0, ordersHint),
+			ordRel:   make([]int32, 0, ordersHint),
+			ordDue:   make([]int32, 0, ordersHint),
+			ordItem:  make([]int32, 0, ordersHint),
+			model:    m,
+			ordStart: make([]int32, n),
+			ordEnd:   make([]int32, n),
+			excStart: make([]int32, n),
+			excEnd:   make([]int32, n),
 		},
 	}
 }
@@ -85,7 +133,7 @@ func newPlanner(m *Model, ordersHint int) *planner {
 func (m *Model) Plan() *Plan {
 	// Most items end up with a handful of orders; guessing avoids several
 	// slice doublings of the largest buffer.
-	p := newPlanner(m, len(m.ids)*30)
+	p := newPlanner(m, len(m.ids)*min(m.h, 32))
 	for _, i := range m.order {
 		p.planItem(i)
 	}
@@ -112,7 +160,7 @@ func grossOf(m *Model, pl *Plan, i int32, g []float64) {
 	for k := m.parStart[i]; k < m.parStart[i+1]; k++ {
 		par, f := m.parItem[k], m.parFactor[k]
 		from, to := pl.ordStart[par], pl.ordEnd[par]
-		rb, rq := pl.relBucket[from:to], pl.relQty[from:to]
+		rb, rq := pl.ordRel[from:to], pl.ordQty[from:to]
 		for k := range rb {
 			g[rb[k]] += rq[k] * f
 		}
@@ -152,7 +200,7 @@ func (p *planner) planItem(i int32) {
 		need[t] = req
 	}
 
-	pl.ordStart[i] = int32(len(pl.Orders))
+	pl.ordStart[i] = int32(len(pl.ordQty))
 	pl.excStart[i] = int32(len(pl.Exceptions))
 	start := min(int(it.ptf), h)
 	if it.policy == WagnerWhitin && start < h && need[h-1] > Tolerance {
@@ -163,7 +211,7 @@ func (p *planner) planItem(i int32) {
 	belowAt := -1 // index in Exceptions of the open below-safety-stock run
 	for t := 0; t < h; t++ {
 		for fK < fEnd && int(m.firmDue[fK]) == t {
-			p.emitFirm(i, it, fK, scrapDiv)
+			p.emitFirm(i, it, fK)
 			fK++
 		}
 		if t >= start {
@@ -182,7 +230,7 @@ func (p *planner) planItem(i int32) {
 			belowAt = -1
 		}
 	}
-	pl.ordEnd[i] = int32(len(pl.Orders))
+	pl.ordEnd[i] = int32(len(pl.ordQty))
 	if m.srStart[i] < srEnd || m.firmStart[i] < fEnd {
 		p.supplyMessages(i, it, g)
 	}
@@ -258,29 +306,31 @@ func (p *planner) modify(it *itemParams, q float64) float64 {
 func (p *planner) appendOrder(i int32, it *itemParams, t int, q, scrapDiv float64) float64 {
 	pl := p.plan
 	rel := t - int(it.lt)
-	o := PlannedOrder{Quantity: q, Receipt: receiptOf(q, it.scrap, scrapDiv), Item: i, Release: int32(rel), Due: int32(t), Firm: -1, Buy: it.buy}
 	if rel < 0 {
-		o.Release, o.PastDue = 0, true
-		pl.Exceptions = append(pl.Exceptions, Exception{Kind: ExceptionReleasePastDue, Item: i, Bucket: int32(rel), ToBucket: -1, Quantity: q, Order: int32(len(pl.Orders)), Receipt: -1})
+		pl.Exceptions = append(pl.Exceptions, Exception{Kind: ExceptionReleasePastDue, Item: i, Bucket: int32(rel), ToBucket: -1, Quantity: q, Order: int32(len(pl.ordQty)), Receipt: -1})
+		rel = 0
 	}
-	pl.addOrder(o)
-	return o.Receipt
+	pl.addOrder(i, int32(rel), int32(t), q)
+	return receiptOf(q, it.scrap, scrapDiv)
 }
 
-func (p *planner) emitFirm(i int32, it *itemParams, k int32, scrapDiv float64) {
+func (p *planner) emitFirm(i int32, it *itemParams, k int32) {
 	m, pl := p.m, p.plan
-	q := m.firmQty[k]
-	o := PlannedOrder{Quantity: q, Receipt: receiptOf(q, it.scrap, scrapDiv), Item: i, Release: m.firmRelease[k], Due: m.firmDue[k], Firm: m.firmIdx[k], Buy: it.buy}
-	if o.Due-o.Release < it.lt {
-		pl.Exceptions = append(pl.Exceptions, Exception{Kind: ExceptionLeadTimeViolation, Item: i, Bucket: o.Release, ToBucket: -1, Quantity: q, Order: int32(len(pl.Orders)), Receipt: -1})
+	rel, due, q := m.firmRelease[k], m.firmDue[k], m.firmQty[k]
+	o := int32(len(pl.ordQty))
+	if due-rel < it.lt {
+		pl.Exceptions = append(pl.Exceptions, Exception{Kind: ExceptionLeadTimeViolation, Item: i, Bucket: rel, ToBucket: -1, Quantity: q, Order: o, Receipt: -1})
 	}
-	pl.addOrder(o)
+	pl.firmOrd = append(pl.firmOrd, o)
+	pl.firmSrc = append(pl.firmSrc, m.firmIdx[k])
+	pl.addOrder(i, rel, due, q)
 }
 
-func (pl *Plan) addOrder(o PlannedOrder) {
-	pl.Orders = append(pl.Orders, o)
-	pl.relBucket = append(pl.relBucket, o.Release)
-	pl.relQty = append(pl.relQty, o.Quantity)
+func (pl *Plan) addOrder(i, rel, due int32, q float64) {
+	pl.ordQty = append(pl.ordQty, q)
+	pl.ordRel = append(pl.ordRel, rel)
+	pl.ordDue = append(pl.ordDue, due)
+	pl.ordItem = append(pl.ordItem, i)
 }
 
 // supplyMessages compares each scheduled receipt and firmed order with its
@@ -291,7 +341,8 @@ func (p *planner) supplyMessages(i int32, it *itemParams, g []float64) {
 	h := m.h
 	srK, srEnd := m.srStart[i], m.srStart[i+1]
 	fK, fEnd := m.firmStart[i], m.firmStart[i+1]
-	firmOrder := pl.ordStart[i] // firmed orders sit in Orders in due order
+	// this item's firmed orders are the last ones appended, in firm order
+	firmOrder := len(pl.firmOrd) - int(fEnd-fK)
 	scrapDiv := 1 + it.scrap
 	// req(t) = ss + cumulative gross(t) - on-hand: firm supply needed by end of t.
 	t, cumG := 0, g[0]
@@ -327,10 +378,7 @@ func (p *planner) supplyMessages(i int32, it *itemParams, g []float64) {
 			e.Receipt = m.srIdx[srK]
 			srK++
 		} else {
-			for pl.Orders[firmOrder].Firm != m.firmIdx[fK] {
-				firmOrder++
-			}
-			e.Order = firmOrder
+			e.Order = pl.firmOrd[firmOrder]
 			firmOrder++
 			fK++
 		}

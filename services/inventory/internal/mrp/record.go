@@ -37,9 +37,11 @@ func (p *Plan) Record(i int) Record {
 	for k := m.srStart[i]; k < m.srStart[i+1]; k++ {
 		r.ScheduledReceipts[m.srBucket[k]] += m.srQty[k]
 	}
-	for _, o := range p.OrdersOf(i) {
-		r.PlannedReceipts[o.Due] += o.Receipt
-		r.PlannedReleases[o.Release] += o.Quantity
+	it := &m.items[i]
+	for k := p.ordStart[i]; k < p.ordEnd[i]; k++ {
+		q := p.ordQty[k]
+		r.PlannedReceipts[p.ordDue[k]] += receiptOf(q, it.scrap, 1+it.scrap)
+		r.PlannedReleases[p.ordRel[k]] += q
 	}
 	poh := r.OnHand
 	for t := 0; t < h; t++ {

@@ -129,7 +129,7 @@ func TestModifiersSplitAndPastDue(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got [][3]float64
-	for _, o := range p.Orders {
+	for _, o := range p.AllOrders() {
 		got = append(got, [3]float64{float64(o.Due), float64(o.Release), o.Quantity})
 		if o.PastDue != (o.Due < 2) {
 			t.Errorf("order %+v: only the bucket-0 order (release -2) is past due", o)
@@ -220,8 +220,8 @@ func TestMultiLevel(t *testing.T) {
 	if !slices.Equal(kinds, []string{"release_past_due@C"}) {
 		t.Errorf("exceptions %v, want only release_past_due@C", kinds)
 	}
-	if e := p.Exceptions[0]; e.Bucket != -1 || p.Orders[e.Order].Due != 1 || p.Orders[e.Order].Release != 0 {
-		t.Errorf("past-due exception %+v / order %+v", e, p.Orders[e.Order])
+	if e := p.Exceptions[0]; e.Bucket != -1 || p.Order(int(e.Order)).Due != 1 || p.Order(int(e.Order)).Release != 0 {
+		t.Errorf("past-due exception %+v / order %+v", e, p.Order(int(e.Order)))
 	}
 }
 
@@ -305,7 +305,7 @@ func TestExceptions(t *testing.T) {
 	for _, e := range p.Exceptions {
 		x := ex{item: p.Model().ID(int(e.Item)), kind: e.Kind, bucket: e.Bucket, to: e.ToBucket, qty: e.Quantity, receipt: e.Receipt}
 		if e.Order >= 0 {
-			x.orderIsFirm = p.Orders[e.Order].IsFirm()
+			x.orderIsFirm = p.Order(int(e.Order)).IsFirm()
 		}
 		got = append(got, x)
 	}

@@ -54,21 +54,30 @@ const (
 	SilverMeal
 )
 
-var policyNames = [...]string{"lot_for_lot", "fixed_order_quantity", "eoq", "period_order_quantity", "wagner_whitin", "silver_meal"}
-
 // String returns the snake_case policy name used by the API.
 func (p Policy) String() string {
-	if int(p) < len(policyNames) {
-		return policyNames[p]
+	switch p {
+	case LotForLot:
+		return "lot_for_lot"
+	case FixedOrderQuantity:
+		return "fixed_order_quantity"
+	case EOQ:
+		return "eoq"
+	case PeriodOrderQuantity:
+		return "period_order_quantity"
+	case WagnerWhitin:
+		return "wagner_whitin"
+	case SilverMeal:
+		return "silver_meal"
 	}
 	return "unknown"
 }
 
 // ParsePolicy is the inverse of Policy.String, for the API and storage layers.
 func ParsePolicy(s string) (Policy, bool) {
-	for i, n := range policyNames {
-		if n == s {
-			return Policy(i), true
+	for p := LotForLot; p <= SilverMeal; p++ {
+		if p.String() == s {
+			return p, true
 		}
 	}
 	return 0, false
@@ -193,7 +202,7 @@ type PlannedOrder struct {
 }
 
 // IsFirm reports whether the order is a firmed planned order from the input.
-func (o *PlannedOrder) IsFirm() bool { return o.Firm >= 0 }
+func (o PlannedOrder) IsFirm() bool { return o.Firm >= 0 }
 
 // ExceptionKind classifies an exception message.
 type ExceptionKind uint8
@@ -220,14 +229,28 @@ const (
 	ExceptionLeadTimeViolation
 )
 
-var exceptionNames = [...]string{"expedite", "defer", "cancel", "release_past_due", "below_safety_stock", "lead_time_violation"}
-
 // String returns the snake_case kind used by the API and the metrics label.
 func (k ExceptionKind) String() string {
-	if int(k) < len(exceptionNames) {
-		return exceptionNames[k]
+	switch k {
+	case ExceptionExpedite:
+		return "expedite"
+	case ExceptionDefer:
+		return "defer"
+	case ExceptionCancel:
+		return "cancel"
+	case ExceptionReleasePastDue:
+		return "release_past_due"
+	case ExceptionBelowSafetyStock:
+		return "below_safety_stock"
+	case ExceptionLeadTimeViolation:
+		return "lead_time_violation"
 	}
 	return "unknown"
+}
+
+// ExceptionKinds lists every kind, e.g. to pre-register metric labels.
+func ExceptionKinds() []ExceptionKind {
+	return []ExceptionKind{ExceptionExpedite, ExceptionDefer, ExceptionCancel, ExceptionReleasePastDue, ExceptionBelowSafetyStock, ExceptionLeadTimeViolation}
 }
 
 // Exception is one exception message.

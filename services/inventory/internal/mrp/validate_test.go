@@ -129,3 +129,21 @@ func TestAllProblemsReported(t *testing.T) {
 		t.Errorf("errors.Is misses a sentinel: %v", err)
 	}
 }
+
+func TestNamesRoundTrip(t *testing.T) {
+	for p := LotForLot; p <= SilverMeal; p++ {
+		if q, ok := ParsePolicy(p.String()); !ok || q != p {
+			t.Errorf("policy %d: %q parses to %d, %v", p, p.String(), q, ok)
+		}
+	}
+	if _, ok := ParsePolicy("magic"); ok {
+		t.Error("unknown policy parsed")
+	}
+	seen := map[string]bool{}
+	for _, k := range ExceptionKinds() {
+		if s := k.String(); s == "unknown" || seen[s] {
+			t.Errorf("exception kind %d named %q", k, s)
+		}
+		seen[k.String()] = true
+	}
+}
