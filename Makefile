@@ -43,7 +43,13 @@ bench: deps build
 ## fuzz: long fuzzing runs (FUZZTIME=5m by default)
 FUZZTIME ?= 5m
 fuzz:
-	@echo "no fuzz targets yet"
+	@set -e; for f in $$(git grep -l '^func Fuzz' -- '*_test.go'); do \
+		dir=$$(dirname $$f); \
+		for t in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2); do \
+			echo "fuzzing $$t in $$dir for $(FUZZTIME)"; \
+			(cd $$dir && $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) .); \
+		done; \
+	done
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
