@@ -571,3 +571,34 @@ func containerPort(c corev1.Container, p intstr.IntOrString) int {
 	}
 	return 0
 }
+
+// TestDisabledServiceIsLeftOut: a disabled service renders nothing and loses its routes, in
+// both routing modes; the other services keep theirs.
+func TestDisabledServiceIsLeftOut(t *testing.T) {
+	for _, mode := range []string{"ingress", "gateway"} {
+		t.Run(mode, func(t *testing.T) {
+			vals := map[string]any{
+				"admin":   map[string]any{"enabled": false},
+				"routing": map[string]any{"mode": mode},
+			}
+			rendered, err := render(t, loadChart(t, umbrellaChart), vals)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m manifest
+			for _, d := range split(rendered) {
+				o, err := decodeStrict(d)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.HasPrefix(o.name, fullname("admin")) {
+					t.Errorf("%s %s rendered although admin is disabled", o.kind, o.name)
+				}
+				m.objects = append(m.objects, o)
+			}
+			enabled := slices.DeleteFunc(slices.Clone(services), func(s string) bool { return s == "admin" })
+			checkRoutes(t, m, enabled)
+			checkServices(t, m, enabled, true)
+		})
+	}
+}
