@@ -1,0 +1,587 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/planta-dev/planta/libs/jsonbody"
+	"github.com/planta-dev/planta/libs/problem"
+
+	"github.com/planta-dev/planta/services/allocation/internal/importer"
+	"github.com/planta-dev/planta/services/allocation/internal/report"
+	"github.com/planta-dev/planta/services/allocation/internal/store"
+)
+
+// saved answers 201 for a create (POST) and 200 for an update.
+func saved(w http.ResponseWriter, r *http.Request, v any) error {
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		status = http.StatusCreated
+	}
+	jsonbody.Write(w, status, v)
+	return nil
+}
+
+// idForWrite returns 0 for POST and the path id for PUT.
+func idForWrite(r *http.Request) (int64, error) {
+	if r.Method == http.MethodPost {
+		return 0, nil
+	}
+	return pathID(r, "id")
+}
+
+func getJSON[T any](get func(r *http.Request, id int64) (T, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		v, err := get(r, id)
+		if err != nil {
+			return err
+		}
+		jsonbody.Write(w, http.StatusOK, v)
+		return nil
+	}
+}
+
+// --- campuses, buildings, catalogs
+
+type campusIn struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+func (a *API) listCampuses(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	items, err := a.st.ListCampuses(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	listResp(w, items, p, func(x store.Campus) int64 { return x.ID })
+	return nil
+}
+
+func (a *API) getCampus(w http.ResponseWriter, r *http.Request) error {
+	return getJSON(func(r *http.Request, id int64) (store.Campus, error) { return a.st.GetCampus(r.Context(), id) })(w, r)
+}
+
+func (a *API) saveCampus(w http.ResponseWriter, r *http.Request) error {
+	id, err := idForWrite(r)
+	if err != nil {
+		return err
+	}
+	var in campusIn
+	if err := jsonbody.Decode(w, r, &in); err != nil {
+		return err
+	}
+	var v validator
+	v.name("name", in.Name)
+	if err := v.err(); err != nil {
+		return err
+	}
+	c, err := a.st.SaveCampus(r.Context(), actor(r), store.Campus{ID: id, Name: strings.TrimSpace(in.Name), Description: in.Description})
+	if err != nil {
+		return err
+	}
+	return saved(w, r, c)
+}
+
+type buildingIn struct {
+	CampusID    int64  `json:"campus_id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+func (a *API) listBuildings(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	campus, err := queryID(r, "campus_id")
+	if err != nil {
+		return err
+	}
+	items, err := a.st.ListBuildings(r.Context(), campus, p)
+	if err != nil {
+		return err
+	}
+	listResp(w, items, p, func(x store.Building) int64 { return x.ID })
+	return nil
+}
+
+func (a *API) getBuilding(w http.ResponseWriter, r *http.Request) error {
+	return getJSON(func(r *http.Request, id int64) (store.Building, error) { return a.st.GetBuilding(r.Context(), id) })(w, r)
+}
+
+func (a *API) saveBuilding(w http.ResponseWriter, r *http.Request) error {
+	id, err := idForWrite(r)
+	if err != nil {
+		return err
+	}
+	var in buildingIn
+	if err := jsonbody.Decode(w, r, &in); err != nil {
+		return err
+	}
+	var v validator
+	v.name("name", in.Name)
+	v.check(in.CampusID > 0, "campus_id", "is required")
+	if err := v.err(); err != nil {
+		return err
+	}
+	b, err := a.st.SaveBuilding(r.Context(), actor(r), store.Building{ID: id, CampusID: in.CampusID, Name: strings.TrimSpace(in.Name), Description: in.Description})
+	if err != nil {
+		return err
+	}
+	return saved(w, r, b)
+}
+
+type namedIn struct {
+	Name string `json:"name"`
+}
+
+func (a *API) listRoomTypes(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	items, err := a.st.ListRoomTypes(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	listResp(w, items, p, func(x store.RoomType) int64 { return x.ID })
+	return nil
+}
+
+func (a *API) getRoomType(w http.ResponseWriter, r *http.Request) error {
+	return getJSON(func(r *http.Request, id int64) (store.RoomType, error) { return a.st.GetRoomType(r.Context(), id) })(w, r)
+}
+
+func (a *API) saveRoomType(w http.ResponseWriter, r *http.Request) error {
+	id, err := idForWrite(r)
+	if err != nil {
+		return err
+	}
+	var in namedIn
+	if err := jsonbody.Decode(w, r, &in); err != nil {
+		return err
+	}
+	var v validator
+	v.name("name", in.Name)
+	if err := v.err(); err != nil {
+		return err
+	}
+	t, err := a.st.SaveRoomType(r.Context(), actor(r), store.RoomType{ID: id, Name: strings.TrimSpace(in.Name)})
+	if err != nil {
+		return err
+	}
+	return saved(w, r, t)
+}
+
+func (a *API) listCharacteristics(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	items, err := a.st.ListCharacteristics(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	listResp(w, items, p, func(x store.Characteristic) int64 { return x.ID })
+	return nil
+}
+
+func (a *API) getCharacteristic(w http.ResponseWriter, r *http.Request) error {
+	return getJSON(func(r *http.Request, id int64) (store.Characteristic, error) {
+		return a.st.GetCharacteristic(r.Context(), id)
+	})(w, r)
+}
+
+func (a *API) saveCharacteristic(w http.ResponseWriter, r *http.Request) error {
+	id, err := idForWrite(r)
+	if err != nil {
+		return err
+	}
+	var in namedIn
+	if err := jsonbody.Decode(w, r, &in); err != nil {
+		return err
+	}
+	var v validator
+	v.name("name", in.Name)
+	if err := v.err(); err != nil {
+		return err
+	}
+	c, err := a.st.SaveCharacteristic(r.Context(), actor(r), store.Characteristic{ID: id, Name: strings.TrimSpace(in.Name)})
+	if err != nil {
+		return err
+	}
+	return saved(w, r, c)
+}
+
+// --- rooms
+
+type roomIn struct {
+	BuildingID        int64   `json:"building_id"`
+	Name              string  `json:"name"`
+	Description       string  `json:"description"`
+	Floor             *int    `json:"floor"`
+	Capacity          *int    `json:"capacity"`
+	RoomTypeID        int64   `json:"room_type_id"`
+	Active            *bool   `json:"active"`
+	CharacteristicIDs []int64 `json:"characteristic_ids"`
+}
+
+func (a *API) listRooms(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	b, err := queryID(r, "building_id")
+	if err != nil {
+		return err
+	}
+	f := store.RoomFilter{BuildingID: b, ActiveOnly: r.URL.Query().Get("active") == "true"}
+	if wantsCSV(r) {
+		p = store.Page{Limit: 500}
+	}
+	items, err := a.st.ListRooms(r.Context(), f, p)
+	if err != nil {
+		return err
+	}
+	if wantsCSV(r) {
+		csvHeaders(w, "rooms.csv")
+		rows := make([][]string, len(items))
+		for i, x := range items {
+			rows[i] = []string{itoa(x.ID), x.Building, x.Name, x.Description, x.RoomType, strconv.Itoa(x.Capacity), strconv.Itoa(x.Floor), strconv.FormatBool(x.Active), strings.Join(x.Characteristics, "|")}
+		}
+		return report.WriteCSV(w, []string{"id", "building", "name", "description", "type", "capacity", "floor", "active", "characteristics"}, rows)
+	}
+	listResp(w, items, p, func(x store.Room) int64 { return x.ID })
+	return nil
+}
+
+func (a *API) getRoom(w http.ResponseWriter, r *http.Request) error {
+	return getJSON(func(r *http.Request, id int64) (store.Room, error) { return a.st.GetRoom(r.Context(), id) })(w, r)
+}
+
+func (a *API) saveRoom(w http.ResponseWriter, r *http.Request) error {
+	id, err := idForWrite(r)
+	if err != nil {
+		return err
+	}
+	var in roomIn
+	if err := jsonbody.Decode(w, r, &in); err != nil {
+		return err
+	}
+	var v validator
+	v.name("name", in.Name)
+	v.check(in.BuildingID > 0, "building_id", "is required")
+	v.check(in.RoomTypeID > 0, "room_type_id", "is required")
+	v.check(in.Capacity != nil && *in.Capacity >= 0 && *in.Capacity <= 10000, "capacity", "is required, 0–10000")
+	v.check(in.Floor == nil || (*in.Floor >= -5 && *in.Floor <= 200), "floor", "must be -5–200 (0 = ground)")
+	if err := v.err(); err != nil {
+		return err
+	}
+	room := store.Room{ID: id, BuildingID: in.BuildingID, Name: strings.TrimSpace(in.Name), Description: in.Description, RoomTypeID: in.RoomTypeID, Active: true, Capacity: *in.Capacity, CharacteristicIDs: in.CharacteristicIDs}
+	if in.Floor != nil {
+		room.Floor = *in.Floor
+	}
+	if in.Active != nil {
+		room.Active = *in.Active
+	}
+	if room.CharacteristicIDs == nil {
+		room.CharacteristicIDs = []int64{}
+	}
+	out, err := a.st.SaveRoom(r.Context(), actor(r), room)
+	if err != nil {
+		return err
+	}
+	return saved(w, r, out)
+}
+
+// --- semesters
+
+type semesterIn struct {
+	Name      string `json:"name"`
+	StartDate string `json:"start_date"`
+	EndDate   string `json:"end_date"`
+	Active    bool   `json:"active"`
+}
+
+func (a *API) listSemesters(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	items, err := a.st.ListSemesters(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	listResp(w, items, p, func(x store.Semester) int64 { return x.ID })
+	return nil
+}
+
+func (a *API) getSemester(w http.ResponseWriter, r *http.Request) error {
+	return getJSON(func(r *http.Request, id int64) (store.Semester, error) { return a.st.GetSemester(r.Context(), id) })(w, r)
+}
+
+func (a *API) saveSemester(w http.ResponseWriter, r *http.Request) error {
+	id, err := idForWrite(r)
+	if err != nil {
+		return err
+	}
+	var in semesterIn
+	if err := jsonbody.Decode(w, r, &in); err != nil {
+		return err
+	}
+	var v validator
+	v.check(semesterName.MatchString(in.Name), "name", "must look like 2025-2")
+	v.check(validDate(in.StartDate), "start_date", "must be a date YYYY-MM-DD")
+	v.check(validDate(in.EndDate), "end_date", "must be a date YYYY-MM-DD")
+	v.check(in.EndDate > in.StartDate, "end_date", "must be after start_date")
+	if err := v.err(); err != nil {
+		return err
+	}
+	if id != 0 && !in.Active {
+		// Deactivation happens only by activating another semester: one stays active.
+		cur, err := a.st.GetSemester(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		in.Active = cur.Active
+	}
+	s, err := a.st.SaveSemester(r.Context(), actor(r), store.Semester{ID: id, Name: in.Name, StartDate: in.StartDate, EndDate: in.EndDate, Active: in.Active})
+	if err != nil {
+		return err
+	}
+	return saved(w, r, s)
+}
+
+func (a *API) activateSemester(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	s, err := a.st.GetSemester(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	s.Active = true
+	s, err = a.st.SaveSemester(r.Context(), actor(r), s)
+	if err != nil {
+		return err
+	}
+	jsonbody.Write(w, http.StatusOK, s)
+	return nil
+}
+
+// --- professors
+
+type professorIn struct {
+	Name                       string  `json:"name"`
+	LowMobility                bool    `json:"low_mobility"`
+	PreferredRoomIDs           []int64 `json:"preferred_room_ids"`
+	PreferredCharacteristicIDs []int64 `json:"preferred_characteristic_ids"`
+}
+
+func (a *API) listProfessors(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	items, err := a.st.ListProfessors(r.Context(), importer.NameKey(r.URL.Query().Get("q")), p)
+	if err != nil {
+		return err
+	}
+	listResp(w, items, p, func(x store.Professor) int64 { return x.ID })
+	return nil
+}
+
+func (a *API) getProfessor(w http.ResponseWriter, r *http.Request) error {
+	return getJSON(func(r *http.Request, id int64) (store.Professor, error) { return a.st.GetProfessor(r.Context(), id) })(w, r)
+}
+
+func (a *API) saveProfessor(w http.ResponseWriter, r *http.Request) error {
+	id, err := idForWrite(r)
+	if err != nil {
+		return err
+	}
+	var in professorIn
+	if err := jsonbody.Decode(w, r, &in); err != nil {
+		return err
+	}
+	var v validator
+	v.name("name", in.Name)
+	v.check(importer.NameKey(in.Name) != "", "name", "must contain letters")
+	if err := v.err(); err != nil {
+		return err
+	}
+	p := store.Professor{ID: id, Name: strings.Join(strings.Fields(in.Name), " "), NameKey: importer.NameKey(in.Name), LowMobility: in.LowMobility,
+		PreferredRoomIDs: in.PreferredRoomIDs, PreferredCharacteristicIDs: in.PreferredCharacteristicIDs}
+	if p.PreferredRoomIDs == nil {
+		p.PreferredRoomIDs = []int64{}
+	}
+	if p.PreferredCharacteristicIDs == nil {
+		p.PreferredCharacteristicIDs = []int64{}
+	}
+	out, err := a.st.SaveProfessor(r.Context(), actor(r), p)
+	if err != nil {
+		return err
+	}
+	return saved(w, r, out)
+}
+
+// --- rules
+
+type ruleIn struct {
+	Kind             string `json:"kind"`
+	DisciplineCode   string `json:"discipline_code"`
+	RoomTypeID       *int64 `json:"room_type_id"`
+	RoomID           *int64 `json:"room_id"`
+	CharacteristicID *int64 `json:"characteristic_id"`
+	Priority         int    `json:"priority"`
+	Description      string `json:"description"`
+}
+
+func (a *API) listRules(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	items, err := a.st.ListRules(r.Context(), strings.ToUpper(r.URL.Query().Get("discipline_code")), p)
+	if err != nil {
+		return err
+	}
+	listResp(w, items, p, func(x store.Rule) int64 { return x.ID })
+	return nil
+}
+
+func (a *API) getRule(w http.ResponseWriter, r *http.Request) error {
+	return getJSON(func(r *http.Request, id int64) (store.Rule, error) { return a.st.GetRule(r.Context(), id) })(w, r)
+}
+
+func (a *API) saveRule(w http.ResponseWriter, r *http.Request) error {
+	id, err := idForWrite(r)
+	if err != nil {
+		return err
+	}
+	var in ruleIn
+	if err := jsonbody.Decode(w, r, &in); err != nil {
+		return err
+	}
+	var v validator
+	v.check(disciplineCode.MatchString(strings.ToUpper(in.DisciplineCode)), "discipline_code", "must be a discipline code such as FUP0001")
+	switch in.Kind {
+	case store.RuleNeedsRoomType:
+		v.check(in.RoomTypeID != nil && in.RoomID == nil && in.CharacteristicID == nil, "room_type_id", "needs_room_type takes room_type_id only")
+		v.check(in.Priority == 0, "priority", "hard rules have no priority")
+	case store.RuleNeedsRoom:
+		v.check(in.RoomID != nil && in.RoomTypeID == nil && in.CharacteristicID == nil, "room_id", "needs_room takes room_id only")
+		v.check(in.Priority == 0, "priority", "hard rules have no priority")
+	case store.RulePrefersCharacteristic:
+		v.check(in.CharacteristicID != nil && in.RoomID == nil && in.RoomTypeID == nil, "characteristic_id", "prefers_characteristic takes characteristic_id only")
+		v.check(in.Priority >= 1 && in.Priority <= 10, "priority", "must be 1–10")
+	default:
+		v.check(false, "kind", "must be needs_room_type, needs_room or prefers_characteristic")
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	out, err := a.st.SaveRule(r.Context(), actor(r), store.Rule{ID: id, Kind: in.Kind, DisciplineCode: strings.ToUpper(in.DisciplineCode), RoomTypeID: in.RoomTypeID,
+		RoomID: in.RoomID, CharacteristicID: in.CharacteristicID, Priority: in.Priority, Description: in.Description})
+	if err != nil {
+		return err
+	}
+	return saved(w, r, out)
+}
+
+// --- room holds
+
+type holdIn struct {
+	SemesterID   int64  `json:"semester_id"`
+	RoomID       int64  `json:"room_id"`
+	Label        string `json:"label"`
+	InternalNote string `json:"internal_note"`
+	Schedule     string `json:"schedule"`
+}
+
+func (a *API) listHolds(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	sem, err := queryID(r, "semester_id")
+	if err != nil {
+		return err
+	}
+	items, err := a.st.ListHolds(r.Context(), sem, p)
+	if err != nil {
+		return err
+	}
+	listResp(w, items, p, func(x store.RoomHold) int64 { return x.ID })
+	return nil
+}
+
+func (a *API) getHold(w http.ResponseWriter, r *http.Request) error {
+	return getJSON(func(r *http.Request, id int64) (store.RoomHold, error) { return a.st.GetHold(r.Context(), id) })(w, r)
+}
+
+func (a *API) saveHold(w http.ResponseWriter, r *http.Request) error {
+	id, err := idForWrite(r)
+	if err != nil {
+		return err
+	}
+	var in holdIn
+	if err := jsonbody.Decode(w, r, &in); err != nil {
+		return err
+	}
+	var v validator
+	v.check(in.SemesterID > 0, "semester_id", "is required")
+	v.check(in.RoomID > 0, "room_id", "is required")
+	v.name("label", in.Label)
+	sch, perr := a.grid.Parse(in.Schedule)
+	v.check(perr == nil && !sch.Empty(), "schedule", scheduleReason(perr))
+	if err := v.err(); err != nil {
+		return err
+	}
+	var days, blocks []int16
+	for _, c := range sch.Cells() {
+		days = append(days, int16(c.Day))
+		blocks = append(blocks, int16(c.Block))
+	}
+	h := store.RoomHold{ID: id, SemesterID: in.SemesterID, RoomID: in.RoomID, Label: strings.TrimSpace(in.Label), InternalNote: in.InternalNote,
+		Schedule: a.grid.Format(sch), Cells: importer.Cells(a.grid, sch)}
+	out, err := a.st.SaveHold(r.Context(), actor(r), h, days, blocks)
+	if err != nil {
+		return err
+	}
+	return saved(w, r, out)
+}
+
+func scheduleReason(err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return "must be a schedule string such as 24M12 6T34"
+}
+
+// --- change log
+
+func (a *API) listChangeLog(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	items, err := a.st.ListChangeLog(r.Context(), r.URL.Query().Get("entity"), p)
+	if err != nil {
+		return err
+	}
+	listResp(w, items, p, func(x store.ChangeLogEntry) int64 { return x.ID })
+	return nil
+}
+
+var _ = problem.Field

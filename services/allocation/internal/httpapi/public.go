@@ -1,0 +1,691 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/planta-dev/planta/libs/audit"
+	"github.com/planta-dev/planta/libs/jsonbody"
+	"github.com/planta-dev/planta/libs/problem"
+
+	"github.com/planta-dev/planta/services/allocation/internal/ical"
+	"github.com/planta-dev/planta/services/allocation/internal/store"
+	"github.com/planta-dev/planta/services/allocation/internal/timegrid"
+)
+
+// --- rate limit: an in-process token bucket per client IP
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+type limiter struct {
+	mu      sync.Mutex
+	rate    float64
+	burst   float64
+	now     func() time.Time
+	buckets map[string]*bucket
+}
+
+func newLimiter(rate float64, burst int, now func() time.Time) *limiter {
+	return &limiter{rate: rate, burst: float64(burst), now: now, buckets: map[string]*bucket{}}
+}
+
+// allow takes a token for key, or returns the seconds to wait.
+func (l *limiter) allow(key string) (bool, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if len(l.buckets) > 10000 { // forget idle clients
+		for k, b := range l.buckets {
+			if now.Sub(b.last) > time.Minute {
+				delete(l.buckets, k)
+			}
+		}
+	}
+	b := l.buckets[key]
+	if b == nil {
+		b = &bucket{tokens: l.burst, last: now}
+		l.buckets[key] = b
+	}
+	b.tokens = math.Min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false, int(math.Ceil((1 - b.tokens) / l.rate))
+	}
+	b.tokens--
+	return true, 0
+}
+
+// bufferWriter captures a response to compute its ETag.
+type bufferWriter struct {
+	header http.Header
+	status int
+	buf    bytes.Buffer
+}
+
+func (b *bufferWriter) Header() http.Header { return b.header }
+func (b *bufferWriter) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+func (b *bufferWriter) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.buf.Write(p)
+}
+
+// publicMiddleware rate-limits per client IP and makes successful answers cacheable with
+// a strong ETag (If-None-Match answers 304).
+func (a *API) publicMiddleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ok, wait := a.limiter.allow(audit.ClientIP(r)); !ok {
+			p := problem.New(http.StatusTooManyRequests, "rate-limited", "too many requests; slow down")
+			p.RetryAfter = wait
+			problem.Write(w, r, p)
+			return
+		}
+		bw := &bufferWriter{header: http.Header{}}
+		next.ServeHTTP(bw, r)
+		for k, v := range bw.header {
+			w.Header()[k] = v
+		}
+		if bw.status == 0 {
+			bw.status = http.StatusOK
+		}
+		if bw.status != http.StatusOK {
+			w.WriteHeader(bw.status)
+			_, _ = w.Write(bw.buf.Bytes())
+			return
+		}
+		sum := sha256.Sum256(bw.buf.Bytes())
+		etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Cache-Control", "public, max-age=60")
+		w.Header().Set("Vary", "Accept")
+		if inm := r.Header.Get("If-None-Match"); inm != "" {
+			for _, t := range strings.Split(inm, ",") {
+				if t = strings.TrimSpace(t); t == etag || t == "*" || strings.TrimPrefix(t, "W/") == etag {
+					w.Header().Del("Content-Length")
+					w.WriteHeader(http.StatusNotModified)
+					return
+				}
+			}
+		}
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(bw.buf.Bytes())
+	})
+}
+
+// --- public views (no admin data: no professor restrictions, holds' notes or change log)
+
+type pubRoom struct {
+	ID              int64    `json:"id"`
+	Name            string   `json:"name"`
+	Description     string   `json:"description"`
+	BuildingID      int64    `json:"building_id"`
+	Building        string   `json:"building"`
+	Floor           int      `json:"floor"`
+	Capacity        int      `json:"capacity"`
+	RoomTypeID      int64    `json:"room_type_id"`
+	RoomType        string   `json:"room_type"`
+	Characteristics []string `json:"characteristics"`
+}
+
+func toPub(r store.Room) pubRoom {
+	return pubRoom{ID: r.ID, Name: r.Name, Description: r.Description, BuildingID: r.BuildingID, Building: r.Building, Floor: r.Floor, Capacity: r.Capacity,
+		RoomTypeID: r.RoomTypeID, RoomType: r.RoomType, Characteristics: r.Characteristics}
+}
+
+// Entry is a run of consecutive blocks of one class, hold or event in one room and day.
+type Entry struct {
+	RoomID         int64    `json:"room_id"`
+	Day            int      `json:"day"`
+	Date           string   `json:"date,omitempty"`
+	FirstBlock     string   `json:"first_block"`
+	LastBlock      string   `json:"last_block"`
+	Start          string   `json:"start"`
+	End            string   `json:"end"`
+	Kind           string   `json:"kind"`
+	Title          string   `json:"title"`
+	DisciplineCode string   `json:"discipline_code,omitempty"`
+	Section        string   `json:"section,omitempty"`
+	Professors     []string `json:"professors,omitempty"`
+	first, last    int
+	ref            int64
+}
+
+// merge joins consecutive blocks of the same item (room, day, date, kind, ref).
+func merge(g *timegrid.Grid, slots []store.Slot) []Entry {
+	sort.SliceStable(slots, func(i, j int) bool {
+		a, b := slots[i], slots[j]
+		if a.RoomID != b.RoomID {
+			return a.RoomID < b.RoomID
+		}
+		if a.Date != b.Date {
+			return a.Date < b.Date
+		}
+		if a.Day != b.Day {
+			return a.Day < b.Day
+		}
+		return a.Block < b.Block
+	})
+	var out []Entry
+	for _, s := range slots {
+		if n := len(out); n > 0 {
+			e := &out[n-1]
+			if e.RoomID == s.RoomID && e.Day == s.Day && e.Date == s.Date && e.Kind == s.Kind && e.ref == s.RefID && e.last+1 == s.Block {
+				e.last = s.Block
+				continue
+			}
+		}
+		out = append(out, Entry{RoomID: s.RoomID, Day: s.Day, Date: s.Date, Kind: s.Kind, Title: s.Title, DisciplineCode: s.DisciplineCode,
+			Section: s.Section, Professors: s.Professors, first: s.Block, last: s.Block, ref: s.RefID})
+	}
+	for i := range out {
+		e := &out[i]
+		a, _ := g.BlockTimes(timegrid.Block(e.first))
+		z, _ := g.BlockTimes(timegrid.Block(e.last))
+		e.FirstBlock, e.LastBlock = g.BlockCode(timegrid.Block(e.first)), g.BlockCode(timegrid.Block(e.last))
+		e.Start, e.End = a.Start.String(), z.End.String()
+	}
+	if out == nil {
+		out = []Entry{}
+	}
+	return out
+}
+
+type blockInfo struct {
+	Code  string `json:"code"`
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+func (a *API) blocks() []blockInfo {
+	out := make([]blockInfo, a.grid.NumBlocks())
+	for i := range out {
+		d, _ := a.grid.BlockTimes(timegrid.Block(i))
+		out[i] = blockInfo{a.grid.BlockCode(timegrid.Block(i)), d.Start.String(), d.End.String()}
+	}
+	return out
+}
+
+func (a *API) today() time.Time { return a.cfg.Now().In(a.loc) }
+
+func timeParseDate(s string) (time.Time, error) { return time.Parse("2006-01-02", s) }
+
+// publicSemester picks ?semester_id, else the semester containing date, else the active one.
+func (a *API) publicSemester(r *http.Request, date string) (store.Semester, error) {
+	id, err := queryID(r, "semester_id")
+	if err != nil {
+		return store.Semester{}, err
+	}
+	if id != 0 {
+		return a.st.GetSemester(r.Context(), id)
+	}
+	if date != "" {
+		if s, err := a.st.SemesterOn(r.Context(), date); err == nil {
+			return s, nil
+		}
+	}
+	s, err := a.st.ActiveSemester(r.Context())
+	if errors.Is(err, store.ErrNotFound) {
+		return s, problem.NotFound("active semester")
+	}
+	return s, err
+}
+
+func (a *API) pubSemesters(w http.ResponseWriter, r *http.Request) error {
+	items, err := a.st.ListSemesters(r.Context(), store.Page{Limit: 500})
+	if err != nil {
+		return err
+	}
+	jsonbody.Write(w, http.StatusOK, jsonbody.List[store.Semester]{Items: nonNil(items)})
+	return nil
+}
+
+func (a *API) pubBuildings(w http.ResponseWriter, r *http.Request) error {
+	items, err := a.st.ListBuildings(r.Context(), 0, store.Page{Limit: 500})
+	if err != nil {
+		return err
+	}
+	jsonbody.Write(w, http.StatusOK, jsonbody.List[store.Building]{Items: nonNil(items)})
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (a *API) activeRooms(r *http.Request, buildingID int64) ([]store.Room, error) {
+	return a.st.ListRooms(r.Context(), store.RoomFilter{BuildingID: buildingID, ActiveOnly: true}, store.Page{Limit: 500})
+}
+
+func (a *API) pubRooms(w http.ResponseWriter, r *http.Request) error {
+	b, err := queryID(r, "building_id")
+	if err != nil {
+		return err
+	}
+	rooms, err := a.activeRooms(r, b)
+	if err != nil {
+		return err
+	}
+	out := make([]pubRoom, len(rooms))
+	for i, x := range rooms {
+		out[i] = toPub(x)
+	}
+	jsonbody.Write(w, http.StatusOK, jsonbody.List[pubRoom]{Items: out})
+	return nil
+}
+
+// weekRange returns Monday..Sunday of the week containing ?date (YYYY-MM-DD), or "" when absent.
+func weekRange(r *http.Request) (from, to string, err error) {
+	d := r.URL.Query().Get("date")
+	if d == "" {
+		return "", "", nil
+	}
+	t, perr := timeParseDate(d)
+	if perr != nil {
+		return "", "", problem.Field("date", "must be a date YYYY-MM-DD")
+	}
+	mon := timegrid.DateOfWeek(t, 2)
+	return mon.Format("2006-01-02"), mon.AddDate(0, 0, 6).Format("2006-01-02"), nil
+}
+
+type weekOut struct {
+	Semester store.Semester `json:"semester"`
+	WeekFrom string         `json:"week_from,omitempty"`
+	WeekTo   string         `json:"week_to,omitempty"`
+	Days     []int          `json:"days"`
+	Blocks   []blockInfo    `json:"blocks"`
+	Rooms    []pubRoom      `json:"rooms"`
+	Entries  []Entry        `json:"entries"`
+}
+
+func (a *API) week(w http.ResponseWriter, r *http.Request, rooms []store.Room) error {
+	from, to, err := weekRange(r)
+	if err != nil {
+		return err
+	}
+	sem, err := a.publicSemester(r, from)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(rooms))
+	out := weekOut{Semester: sem, WeekFrom: from, WeekTo: to, Blocks: a.blocks(), Rooms: make([]pubRoom, len(rooms))}
+	for i, x := range rooms {
+		ids[i] = x.ID
+		out.Rooms[i] = toPub(x)
+	}
+	for _, d := range a.grid.Days {
+		out.Days = append(out.Days, int(d))
+	}
+	slots, err := a.st.Slots(r.Context(), store.SlotFilter{SemesterID: sem.ID, RoomIDs: ids, From: from, To: to})
+	if err != nil {
+		return err
+	}
+	if from != "" && (from > sem.EndDate || to < sem.StartDate) {
+		slots = onlyDated(slots) // the week is outside the semester: no classes that week
+	}
+	out.Entries = merge(a.grid, slots)
+	jsonbody.Write(w, http.StatusOK, out)
+	return nil
+}
+
+func onlyDated(slots []store.Slot) []store.Slot {
+	var out []store.Slot
+	for _, s := range slots {
+		if s.Date != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (a *API) pubRoomWeek(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	room, err := a.st.GetRoom(r.Context(), id)
+	if err != nil || !room.Active {
+		return problem.NotFound("room")
+	}
+	return a.week(w, r, []store.Room{room})
+}
+
+func (a *API) pubBuildingWeek(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := a.st.GetBuilding(r.Context(), id); err != nil {
+		return err
+	}
+	rooms, err := a.activeRooms(r, id)
+	if err != nil {
+		return err
+	}
+	return a.week(w, r, rooms)
+}
+
+// pubSearch finds rooms free at all requested cells: ?day=2..7 (weekly) or ?date=YYYY-MM-DD,
+// ?blocks=M1,M2 (default: all), capacity, characteristic (repeatable, names), building_id,
+// room_type_id.
+func (a *API) pubSearch(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var v validator
+	day, date := 0, q.Get("date")
+	if date != "" {
+		t, err := timeParseDate(date)
+		v.check(err == nil, "date", "must be a date YYYY-MM-DD")
+		if err == nil {
+			day = int(timegrid.DayOf(t.Weekday()))
+		}
+	}
+	if d := q.Get("day"); d != "" {
+		n, err := strconv.Atoi(d)
+		v.check(err == nil && a.grid.HasDay(timegrid.Day(n)), "day", "must be a day code 2 (Monday) … 7 (Saturday)")
+		v.check(date == "" || n == day, "day", "does not match date")
+		day = n
+	}
+	var blocks []int
+	if bs := q.Get("blocks"); bs != "" {
+		for _, c := range strings.Split(bs, ",") {
+			b, err := a.grid.ParseBlockCode(strings.TrimSpace(c))
+			v.check(err == nil, "blocks", fmt.Sprintf("%q is not a block", c))
+			blocks = append(blocks, int(b))
+		}
+	} else {
+		for b := 0; b < a.grid.NumBlocks(); b++ {
+			blocks = append(blocks, b)
+		}
+	}
+	capacity := 0
+	if c := q.Get("capacity"); c != "" {
+		n, err := strconv.Atoi(c)
+		v.check(err == nil && n >= 0, "capacity", "must be a non-negative integer")
+		capacity = n
+	}
+	building, err := queryID(r, "building_id")
+	if err != nil {
+		return err
+	}
+	rtype, err := queryID(r, "room_type_id")
+	if err != nil {
+		return err
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	rooms, err := a.activeRooms(r, building)
+	if err != nil {
+		return err
+	}
+	wantCh := q["characteristic"]
+	var cand []store.Room
+	for _, room := range rooms {
+		if room.Capacity < capacity || (rtype != 0 && room.RoomTypeID != rtype) || !hasAll(room.Characteristics, wantCh) {
+			continue
+		}
+		cand = append(cand, room)
+	}
+	busy := map[int64]bool{}
+	if day != 0 {
+		sem, err := a.publicSemester(r, date)
+		if err != nil {
+			return err
+		}
+		f := store.SlotFilter{SemesterID: sem.ID}
+		if date != "" {
+			f.From, f.To = date, date
+			if date < sem.StartDate || date > sem.EndDate {
+				f.SemesterID = 0
+			}
+		}
+		slots, err := a.st.Slots(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		want := map[int]bool{}
+		for _, b := range blocks {
+			want[b] = true
+		}
+		for _, s := range slots {
+			if s.Day == day && want[s.Block] {
+				busy[s.RoomID] = true
+			}
+		}
+	}
+	out := []pubRoom{}
+	for _, room := range cand {
+		if !busy[room.ID] {
+			out = append(out, toPub(room))
+		}
+	}
+	jsonbody.Write(w, http.StatusOK, jsonbody.List[pubRoom]{Items: out})
+	return nil
+}
+
+func hasAll(have, want []string) bool {
+	for _, w := range want {
+		found := false
+		for _, h := range have {
+			found = found || strings.EqualFold(h, w)
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// pubCalendar lists the dated entries of a day or week (?date, ?view=day|week, ?room_id, ?building_id).
+func (a *API) pubCalendar(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	date := q.Get("date")
+	if date == "" {
+		date = a.today().Format("2006-01-02")
+	}
+	t, err := timeParseDate(date)
+	if err != nil {
+		return problem.Field("date", "must be a date YYYY-MM-DD")
+	}
+	from, to := t, t
+	switch q.Get("view") {
+	case "", "day":
+	case "week":
+		from = timegrid.DateOfWeek(t, 2)
+		to = from.AddDate(0, 0, 6)
+	default:
+		return problem.Field("view", "must be day or week")
+	}
+	roomID, err := queryID(r, "room_id")
+	if err != nil {
+		return err
+	}
+	building, err := queryID(r, "building_id")
+	if err != nil {
+		return err
+	}
+	rooms, err := a.activeRooms(r, building)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for _, x := range rooms {
+		if roomID == 0 || x.ID == roomID {
+			ids = append(ids, x.ID)
+		}
+	}
+	if len(ids) == 0 {
+		ids = []int64{-1}
+	}
+	entries, err := a.datedEntries(r, ids, from, to)
+	if err != nil {
+		return err
+	}
+	jsonbody.Write(w, http.StatusOK, map[string]any{"from": from.Format("2006-01-02"), "to": to.Format("2006-01-02"), "items": entries})
+	return nil
+}
+
+// datedEntries expands weekly classes and holds onto the dates of [from, to] that fall in
+// their semester, plus reservation occurrences; each entry carries its date.
+func (a *API) datedEntries(r *http.Request, roomIDs []int64, from, to time.Time) ([]Entry, error) {
+	sems, err := a.st.ListSemesters(r.Context(), store.Page{Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	f, t := from.Format("2006-01-02"), to.Format("2006-01-02")
+	dated, err := a.st.Slots(r.Context(), store.SlotFilter{RoomIDs: roomIDs, From: f, To: t})
+	if err != nil {
+		return nil, err
+	}
+	all := dated
+	for _, sem := range sems {
+		if sem.EndDate < f || sem.StartDate > t {
+			continue
+		}
+		weekly, err := a.st.Slots(r.Context(), store.SlotFilter{SemesterID: sem.ID, RoomIDs: roomIDs})
+		if err != nil {
+			return nil, err
+		}
+		for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+			ds := d.Format("2006-01-02")
+			if ds < sem.StartDate || ds > sem.EndDate {
+				continue
+			}
+			day := int(timegrid.DayOf(d.Weekday()))
+			for _, s := range weekly {
+				if s.Day == day {
+					s.Date = ds
+					all = append(all, s)
+				}
+			}
+		}
+	}
+	return merge(a.grid, all), nil
+}
+
+// pubFreeNow lists rooms free at the current block (America/Sao_Paulo), or the next
+// block today when between blocks.
+func (a *API) pubFreeNow(w http.ResponseWriter, r *http.Request) error {
+	now := a.today()
+	date := now.Format("2006-01-02")
+	day := int(timegrid.DayOf(now.Weekday()))
+	minute := timegrid.Clock(now.Hour()*60 + now.Minute())
+	block := -1
+	if a.grid.HasDay(timegrid.Day(day)) {
+		for b := 0; b < a.grid.NumBlocks(); b++ {
+			d, _ := a.grid.BlockTimes(timegrid.Block(b))
+			if minute < d.End {
+				block = b
+				break
+			}
+		}
+	}
+	out := map[string]any{"now": now.Format(time.RFC3339), "date": date, "day": day, "block": nil, "items": []pubRoom{}}
+	if block < 0 {
+		out["message"] = "no teaching block remains today"
+		jsonbody.Write(w, http.StatusOK, out)
+		return nil
+	}
+	d, _ := a.grid.BlockTimes(timegrid.Block(block))
+	out["block"] = blockInfo{a.grid.BlockCode(timegrid.Block(block)), d.Start.String(), d.End.String()}
+	rooms, err := a.activeRooms(r, 0)
+	if err != nil {
+		return err
+	}
+	busy := map[int64]bool{}
+	f := store.SlotFilter{From: date, To: date}
+	if sem, err := a.st.SemesterOn(r.Context(), date); err == nil {
+		f.SemesterID = sem.ID
+	}
+	slots, err := a.st.Slots(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	for _, s := range slots {
+		if s.Day == day && s.Block == block {
+			busy[s.RoomID] = true
+		}
+	}
+	items := []pubRoom{}
+	for _, room := range rooms {
+		if !busy[room.ID] {
+			items = append(items, toPub(room))
+		}
+	}
+	out["items"] = items
+	jsonbody.Write(w, http.StatusOK, out)
+	return nil
+}
+
+// pubICal is a room's iCalendar feed: its classes and holds on every date of the
+// semester (?semester_id, default active) and its reservations from 30 days ago to a year ahead.
+func (a *API) pubICal(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	room, err := a.st.GetRoom(r.Context(), id)
+	if err != nil || !room.Active {
+		return problem.NotFound("room")
+	}
+	today := a.today()
+	from, to := today.AddDate(0, 0, -30), today.AddDate(1, 0, 0)
+	if sem, err := a.publicSemester(r, ""); err == nil {
+		s, _ := timeParseDate(sem.StartDate)
+		e, _ := timeParseDate(sem.EndDate)
+		if s.Before(from) {
+			from = s
+		}
+		if e.After(to) {
+			to = e
+		}
+	}
+	from = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC)
+	to = time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, time.UTC)
+	entries, err := a.datedEntries(r, []int64{id}, from, to)
+	if err != nil {
+		return err
+	}
+	cal := ical.Calendar{Name: room.Building + " " + room.Name, Stamp: time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, a.loc)}
+	for _, e := range entries {
+		d, _ := timeParseDate(e.Date)
+		start, _, err1 := a.grid.Interval(d, timegrid.Block(e.first))
+		_, end, err2 := a.grid.Interval(d, timegrid.Block(e.last))
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		summary := e.Title
+		desc := ""
+		if e.Kind == "class" {
+			summary = e.DisciplineCode + " " + e.Section + " – " + e.Title
+			desc = strings.Join(e.Professors, ", ")
+		}
+		cal.Events = append(cal.Events, ical.Event{
+			UID:   fmt.Sprintf("%s-%d-%s-%s@allocation.planta.dev", e.Kind, e.ref, e.Date, e.FirstBlock),
+			Start: start, End: end, Summary: summary, Description: desc, Location: room.Building + " " + room.Name,
+		})
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="room-%d.ics"`, id))
+	return ical.Write(w, cal)
+}

@@ -1,0 +1,584 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/planta-dev/planta/libs/jsonbody"
+	"github.com/planta-dev/planta/libs/problem"
+
+	"github.com/planta-dev/planta/services/allocation/internal/adjust"
+	"github.com/planta-dev/planta/services/allocation/internal/importer"
+	"github.com/planta-dev/planta/services/allocation/internal/report"
+	"github.com/planta-dev/planta/services/allocation/internal/solvejob"
+	"github.com/planta-dev/planta/services/allocation/internal/store"
+	"github.com/planta-dev/planta/services/allocation/internal/timegrid"
+)
+
+var (
+	semesterName   = regexp.MustCompile(`^[0-9]{4}-[0-9]{1,2}$`)
+	disciplineCode = regexp.MustCompile(`^[A-Z][A-Z0-9-]{2,19}$`)
+)
+
+// --- import
+
+type importIn struct {
+	ExcludedPrograms *[]string `json:"excluded_programs"`
+}
+
+func (a *API) importAPI(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in importIn
+	if r.ContentLength != 0 {
+		if err := jsonbody.Decode(w, r, &in); err != nil {
+			return err
+		}
+	}
+	sem, err := a.st.GetSemester(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if a.cfg.Academic == nil {
+		return importer.ErrNotConfigured
+	}
+	offers, err := a.cfg.Academic.Fetch(r.Context(), sem.Name)
+	if err != nil {
+		if errors.Is(err, importer.ErrNotConfigured) {
+			return err
+		}
+		return problem.New(http.StatusBadGateway, "academic-api", err.Error())
+	}
+	return a.runImport(w, r, sem, offers, in.ExcludedPrograms, "api", true)
+}
+
+func (a *API) importCSV(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "text/csv" {
+		return problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type", "body must be text/csv")
+	}
+	sem, err := a.st.GetSemester(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	offers, err := importer.ParseCSV(http.MaxBytesReader(w, r.Body, 8<<20))
+	if err != nil {
+		return problem.Field("body", err.Error())
+	}
+	var excluded *[]string
+	if ex := r.URL.Query().Get("excluded_programs"); ex != "" {
+		list := strings.Split(ex, ",")
+		excluded = &list
+	}
+	return a.runImport(w, r, sem, offers, excluded, "csv", r.URL.Query().Get("mark_withdrawn") == "true")
+}
+
+func (a *API) runImport(w http.ResponseWriter, r *http.Request, sem store.Semester, offers []importer.Offer, excluded *[]string, source string, markWithdrawn bool) error {
+	ex := a.cfg.ExcludedPrograms
+	if excluded != nil {
+		ex = *excluded
+	}
+	known, err := a.st.ProfessorKeys(r.Context())
+	if err != nil {
+		return err
+	}
+	demands, skipped, unmatched := importer.Convert(a.grid, offers, ex, known)
+	rep := importer.Report{Source: source, Semester: sem.Name, Received: len(offers), Skipped: skipped, UnmatchedProfessors: unmatched, Withdrawn: []string{}}
+	if rep.Skipped == nil {
+		rep.Skipped = []importer.Skipped{}
+	}
+	outs, withdrawn, err := a.st.UpsertDemands(r.Context(), actor(r), sem.ID, demands, markWithdrawn,
+		map[string]any{"source": source, "received": len(offers), "accepted": len(demands), "skipped": len(skipped)})
+	if err != nil {
+		return err
+	}
+	if withdrawn != nil {
+		rep.Withdrawn = withdrawn
+	}
+	rep.Rows = outs
+	for _, o := range outs {
+		switch o.Outcome {
+		case "created":
+			rep.Created++
+		case "updated":
+			rep.Updated++
+		default:
+			rep.Unchanged++
+		}
+	}
+	jsonbody.Write(w, http.StatusOK, rep)
+	return nil
+}
+
+// --- demands
+
+type demandIn struct {
+	SemesterID     int64    `json:"semester_id"`
+	ExternalID     string   `json:"external_id"`
+	ProgramCode    string   `json:"program_code"`
+	DisciplineCode string   `json:"discipline_code"`
+	DisciplineName string   `json:"discipline_name"`
+	Section        string   `json:"section"`
+	Seats          *int     `json:"seats"`
+	Schedule       string   `json:"schedule"`
+	Professors     []string `json:"professors"`
+}
+
+func (a *API) listDemands(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	sem, err := queryID(r, "semester_id")
+	if err != nil {
+		return err
+	}
+	if wantsCSV(r) {
+		p = store.Page{Limit: 500}
+	}
+	items, err := a.st.ListDemands(r.Context(), store.DemandFilter{SemesterID: sem, DisciplineCode: strings.ToUpper(r.URL.Query().Get("discipline_code"))}, p)
+	if err != nil {
+		return err
+	}
+	if wantsCSV(r) {
+		csvHeaders(w, "demands.csv")
+		rows := make([][]string, len(items))
+		for i, d := range items {
+			rows[i] = []string{itoa(d.ID), d.ExternalID, d.ProgramCode, d.DisciplineCode, d.DisciplineName, d.Section, strconv.Itoa(d.Seats), d.Schedule, strings.Join(d.ProfessorNames, "|"), strconv.FormatBool(d.Withdrawn)}
+		}
+		return report.WriteCSV(w, []string{"id", "offer_id", "program_code", "course_code", "course_name", "section", "seats", "schedule", "professors", "withdrawn"}, rows)
+	}
+	listResp(w, items, p, func(x store.Demand) int64 { return x.ID })
+	return nil
+}
+
+func (a *API) getDemand(w http.ResponseWriter, r *http.Request) error {
+	return getJSON(func(r *http.Request, id int64) (store.Demand, error) { return a.st.GetDemand(r.Context(), id) })(w, r)
+}
+
+func (a *API) saveDemand(w http.ResponseWriter, r *http.Request) error {
+	id, err := idForWrite(r)
+	if err != nil {
+		return err
+	}
+	var in demandIn
+	if err := jsonbody.Decode(w, r, &in); err != nil {
+		return err
+	}
+	var v validator
+	v.check(in.SemesterID > 0, "semester_id", "is required")
+	v.check(disciplineCode.MatchString(strings.ToUpper(in.DisciplineCode)), "discipline_code", "must be a discipline code such as FUP0001")
+	v.check(in.Seats != nil && *in.Seats >= 0 && *in.Seats <= 10000, "seats", "is required, 0–10000")
+	sch, perr := a.grid.Parse(in.Schedule)
+	v.check(perr == nil && !sch.Empty(), "schedule", scheduleReason(perr))
+	if err := v.err(); err != nil {
+		return err
+	}
+	offer := importer.Offer{OfferID: in.ExternalID, ProgramCode: in.ProgramCode, CourseCode: in.DisciplineCode, CourseName: in.DisciplineName,
+		Section: in.Section, Schedule: in.Schedule, Seats: in.Seats, Professors: in.Professors}
+	ds, skipped, _ := importer.Convert(a.grid, []importer.Offer{offer}, nil, nil)
+	if len(ds) != 1 {
+		return problem.Field("body", skipped[0].Detail)
+	}
+	d := ds[0]
+	d.ID, d.SemesterID = id, in.SemesterID
+	out, err := a.st.SaveDemand(r.Context(), actor(r), d)
+	if err != nil {
+		return err
+	}
+	return saved(w, r, out)
+}
+
+// --- solver
+
+func (a *API) startSolve(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if a.cfg.Runner == nil {
+		return problem.Unavailable("the solver is not available")
+	}
+	job, err := a.cfg.Runner.Start(r.Context(), actor(r), id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", AdminBase+"/solve-jobs/"+job.ID)
+	jsonbody.Write(w, http.StatusAccepted, job)
+	return nil
+}
+
+func (a *API) getJob(w http.ResponseWriter, r *http.Request) error {
+	job, err := a.st.GetJob(r.Context(), mux.Vars(r)["job"])
+	if err != nil {
+		return err
+	}
+	jsonbody.Write(w, http.StatusOK, job)
+	return nil
+}
+
+// --- allocations
+
+func (a *API) listAllocations(w http.ResponseWriter, r *http.Request) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	var f store.AllocationFilter
+	for name, dst := range map[string]*int64{"semester_id": &f.SemesterID, "room_id": &f.RoomID, "demand_id": &f.DemandID, "building_id": &f.BuildingID} {
+		if *dst, err = queryID(r, name); err != nil {
+			return err
+		}
+	}
+	if wantsCSV(r) {
+		p = store.All
+	}
+	items, err := a.st.ListAllocations(r.Context(), f, p)
+	if err != nil {
+		return err
+	}
+	if wantsCSV(r) {
+		csvHeaders(w, "allocations.csv")
+		rows := make([][]string, len(items))
+		for i, x := range items {
+			rows[i] = []string{itoa(x.ID), itoa(x.SemesterID), x.DisciplineCode, x.DisciplineName, x.Section, strconv.Itoa(x.Day), strings.Join(x.Blocks, " "), x.Building, x.RoomName, x.Source, strconv.FormatBool(x.Pinned), strconv.Itoa(x.Score)}
+		}
+		return report.WriteCSV(w, []string{"id", "semester_id", "course_code", "course_name", "section", "day", "blocks", "building", "room", "source", "pinned", "score"}, rows)
+	}
+	listResp(w, items, p, func(x store.Allocation) int64 { return x.ID })
+	return nil
+}
+
+func (a *API) getAllocation(w http.ResponseWriter, r *http.Request) error {
+	return getJSON(func(r *http.Request, id int64) (store.Allocation, error) { return a.st.GetAllocation(r.Context(), id) })(w, r)
+}
+
+type assignIn struct {
+	SemesterID int64 `json:"semester_id"`
+	DemandID   int64 `json:"demand_id"`
+	Day        int   `json:"day"`
+	RoomID     int64 `json:"room_id"`
+	Pinned     *bool `json:"pinned"`
+}
+
+func (a *API) assign(w http.ResponseWriter, r *http.Request) error {
+	var in assignIn
+	if err := jsonbody.Decode(w, r, &in); err != nil {
+		return err
+	}
+	var v validator
+	v.check(in.SemesterID > 0, "semester_id", "is required")
+	v.check(in.DemandID > 0, "demand_id", "is required")
+	v.check(in.RoomID > 0, "room_id", "is required")
+	v.check(in.Day >= 1 && in.Day <= 7, "day", "must be a day code 2 (Monday) … 7 (Saturday)")
+	if err := v.err(); err != nil {
+		return err
+	}
+	pinned := in.Pinned == nil || *in.Pinned
+	ids, err := a.st.Adjust(r.Context(), in.SemesterID, func(si *store.SemesterInput) (store.AdjustPlan, error) {
+		return adjust.Assign(si, in.DemandID, in.Day, in.RoomID, pinned, actor(r))
+	})
+	if err != nil {
+		return err
+	}
+	out, err := a.st.GetAllocation(r.Context(), ids[0])
+	if err != nil {
+		return err
+	}
+	jsonbody.Write(w, http.StatusCreated, out)
+	return nil
+}
+
+type moveIn struct {
+	RoomID int64 `json:"room_id"`
+}
+
+func (a *API) move(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in moveIn
+	if err := jsonbody.Decode(w, r, &in); err != nil {
+		return err
+	}
+	if in.RoomID <= 0 {
+		return problem.Field("room_id", "is required")
+	}
+	cur, err := a.st.GetAllocation(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	ids, err := a.st.Adjust(r.Context(), cur.SemesterID, func(si *store.SemesterInput) (store.AdjustPlan, error) {
+		return adjust.Move(si, id, in.RoomID, actor(r))
+	})
+	if err != nil {
+		return err
+	}
+	out, err := a.st.GetAllocation(r.Context(), ids[0])
+	if err != nil {
+		return err
+	}
+	jsonbody.Write(w, http.StatusOK, out)
+	return nil
+}
+
+type swapIn struct {
+	AllocationIDs []int64 `json:"allocation_ids"`
+}
+
+func (a *API) swap(w http.ResponseWriter, r *http.Request) error {
+	var in swapIn
+	if err := jsonbody.Decode(w, r, &in); err != nil {
+		return err
+	}
+	if len(in.AllocationIDs) != 2 || in.AllocationIDs[0] == in.AllocationIDs[1] {
+		return problem.Field("allocation_ids", "must name two different allocations")
+	}
+	first, err := a.st.GetAllocation(r.Context(), in.AllocationIDs[0])
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return problem.Field("allocation_ids", "no such allocation")
+		}
+		return err
+	}
+	ids, err := a.st.Adjust(r.Context(), first.SemesterID, func(si *store.SemesterInput) (store.AdjustPlan, error) {
+		return adjust.Swap(si, in.AllocationIDs[0], in.AllocationIDs[1], actor(r))
+	})
+	if err != nil {
+		return err
+	}
+	var out []store.Allocation
+	for _, id := range ids {
+		x, err := a.st.GetAllocation(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		out = append(out, x)
+	}
+	jsonbody.Write(w, http.StatusOK, jsonbody.List[store.Allocation]{Items: out})
+	return nil
+}
+
+type pinIn struct {
+	Pinned bool `json:"pinned"`
+}
+
+func (a *API) pin(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in pinIn
+	if err := jsonbody.Decode(w, r, &in); err != nil {
+		return err
+	}
+	if err := a.st.SetPinned(r.Context(), actor(r), id, in.Pinned); err != nil {
+		return err
+	}
+	return a.getAllocation(w, r)
+}
+
+func (a *API) unassign(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	cur, err := a.st.GetAllocation(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if _, err := a.st.Adjust(r.Context(), cur.SemesterID, func(si *store.SemesterInput) (store.AdjustPlan, error) {
+		return adjust.Unassign(si, id, actor(r))
+	}); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// --- reports
+
+func (a *API) semesterRoomsSlots(r *http.Request) (store.Semester, []store.Room, []store.Slot, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return store.Semester{}, nil, nil, err
+	}
+	sem, err := a.st.GetSemester(r.Context(), id)
+	if err != nil {
+		return sem, nil, nil, err
+	}
+	rooms, err := a.st.ListRooms(r.Context(), store.RoomFilter{}, store.Page{Limit: 500})
+	if err != nil {
+		return sem, nil, nil, err
+	}
+	slots, err := a.st.Slots(r.Context(), store.SlotFilter{SemesterID: id})
+	return sem, rooms, slots, err
+}
+
+func (a *API) reportHeatmap(w http.ResponseWriter, r *http.Request) error {
+	_, rooms, slots, err := a.semesterRoomsSlots(r)
+	if err != nil {
+		return err
+	}
+	jsonbody.Write(w, http.StatusOK, report.BuildHeatmap(a.grid, rooms, slots))
+	return nil
+}
+
+func (a *API) reportBuildings(w http.ResponseWriter, r *http.Request) error {
+	_, rooms, slots, err := a.semesterRoomsSlots(r)
+	if err != nil {
+		return err
+	}
+	bs := report.Buildings(rooms, report.RoomsUse(a.grid, rooms, slots))
+	if wantsCSV(r) {
+		csvHeaders(w, "buildings.csv")
+		rows := make([][]string, len(bs))
+		for i, b := range bs {
+			rows[i] = []string{b.Building, strconv.Itoa(b.Rooms), strconv.Itoa(b.Capacity), strconv.Itoa(b.Busy), strconv.Itoa(b.Available), fmt.Sprintf("%.1f", b.Percent)}
+		}
+		return report.WriteCSV(w, []string{"building", "rooms", "capacity", "busy_blocks", "available_blocks", "percent"}, rows)
+	}
+	jsonbody.Write(w, http.StatusOK, jsonbody.List[report.BuildingUse]{Items: bs})
+	return nil
+}
+
+func (a *API) reportUnderUsed(w http.ResponseWriter, r *http.Request) error {
+	threshold := 30.0
+	if t := r.URL.Query().Get("threshold"); t != "" {
+		f, err := strconv.ParseFloat(t, 64)
+		if err != nil || f < 0 || f > 100 {
+			return problem.Field("threshold", "must be a percent 0–100")
+		}
+		threshold = f
+	}
+	_, rooms, slots, err := a.semesterRoomsSlots(r)
+	if err != nil {
+		return err
+	}
+	jsonbody.Write(w, http.StatusOK, jsonbody.List[report.RoomUse]{Items: report.UnderUsed(report.RoomsUse(a.grid, rooms, slots), threshold)})
+	return nil
+}
+
+func (a *API) reportUnallocated(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	si, err := a.st.LoadSemester(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	reasons := map[[2]int64]solvejob.Unplaced{}
+	if job, err := a.st.LatestJob(r.Context(), id); err == nil && job.Result != nil {
+		var res solvejob.Result
+		if json.Unmarshal(job.Result, &res) == nil {
+			for _, u := range res.Unplaced {
+				reasons[[2]int64{u.DemandID, int64(u.Day)}] = u
+			}
+		}
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	placed := map[[2]int64]bool{}
+	for _, al := range si.Allocations {
+		placed[[2]int64{al.DemandID, int64(al.Day)}] = true
+	}
+	items := []solvejob.Unplaced{}
+	for _, s := range si.Input.Sections {
+		did := store.ParseID(s.ID)
+		for _, d := range s.Schedule.Days() {
+			k := [2]int64{did, int64(d)}
+			if placed[k] {
+				continue
+			}
+			u, ok := reasons[k]
+			if !ok {
+				dm := si.Demands[did]
+				u = solvejob.Unplaced{DemandID: did, DisciplineCode: dm.DisciplineCode, Section: dm.Section, Day: int(d), Code: "not_solved", Message: "not placed yet: run the solver or assign it manually"}
+			}
+			items = append(items, u)
+		}
+	}
+	if wantsCSV(r) {
+		csvHeaders(w, "unallocated.csv")
+		rows := make([][]string, len(items))
+		for i, u := range items {
+			rows[i] = []string{itoa(u.DemandID), u.DisciplineCode, u.Section, strconv.Itoa(u.Day), u.Code, u.Message}
+		}
+		return report.WriteCSV(w, []string{"demand_id", "course_code", "section", "day", "reason_code", "message"}, rows)
+	}
+	jsonbody.Write(w, http.StatusOK, jsonbody.List[solvejob.Unplaced]{Items: items})
+	return nil
+}
+
+func (a *API) writePDF(w http.ResponseWriter, r *http.Request, semID int64, roomID int64) error {
+	sem, err := a.st.GetSemester(r.Context(), semID)
+	if err != nil {
+		return err
+	}
+	var rooms []store.Room
+	var ids []int64
+	if roomID != 0 {
+		room, err := a.st.GetRoom(r.Context(), roomID)
+		if err != nil {
+			return err
+		}
+		rooms, ids = []store.Room{room}, []int64{roomID}
+	} else if rooms, err = a.st.ListRooms(r.Context(), store.RoomFilter{ActiveOnly: true}, store.Page{Limit: 500}); err != nil {
+		return err
+	}
+	slots, err := a.st.Slots(r.Context(), store.SlotFilter{SemesterID: semID, RoomIDs: ids})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="schedule-%s.pdf"`, sem.Name))
+	return report.RoomSchedulePDF(w, a.grid, sem.Name, rooms, slots)
+}
+
+func (a *API) semesterPDF(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	return a.writePDF(w, r, id, 0)
+}
+
+func (a *API) roomPDF(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	sem, err := queryID(r, "semester_id")
+	if err != nil {
+		return err
+	}
+	if sem == 0 {
+		s, err := a.st.ActiveSemester(r.Context())
+		if err != nil {
+			return problem.Field("semester_id", "no active semester; name one")
+		}
+		sem = s.ID
+	}
+	return a.writePDF(w, r, sem, id)
+}
+
+var (
+	_ = io.EOF
+	_ = timegrid.Default
+)

@@ -1,0 +1,172 @@
+// Package store is the allocation service's Postgres persistence (schema allocation).
+//
+// Every write runs in one transaction together with its change_log row (who did it), and
+// the database itself forbids double booking: allocations, room holds and reservation
+// occurrences all write allocation.occupancies, whose exclusion constraint refuses two uses
+// of one room at one weekday block over overlapping dates.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Store reads and writes the allocation schema.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New returns a Store on pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Pool exposes the pool (tests issue direct SQL to prove the constraints).
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// ErrNotFound means the addressed row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ConflictError is a write refused because of other data (409): a duplicate name, a row
+// still in use, or a room slot already taken.
+type ConflictError struct {
+	Slug      string   // problem type slug: duplicate, in-use, double-booking, ...
+	Detail    string   // human sentence naming the conflict
+	Conflicts []string `json:"conflicts,omitempty"`
+}
+
+func (e *ConflictError) Error() string { return e.Detail }
+
+// InvalidRefError is a write naming a row that does not exist (422 on Field).
+type InvalidRefError struct {
+	Field  string
+	Detail string
+}
+
+func (e *InvalidRefError) Error() string { return e.Field + ": " + e.Detail }
+
+// mapErr turns Postgres constraint errors into the store's typed errors.
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) {
+		return err
+	}
+	switch pg.Code {
+	case "23P01":
+		return &ConflictError{Slug: "double-booking", Detail: "the room is already taken at that time (database constraint " + pg.ConstraintName + ")"}
+	case "23505":
+		return &ConflictError{Slug: "duplicate", Detail: "an object with the same key already exists (" + pg.ConstraintName + ")"}
+	case "23503":
+		if strings.Contains(pg.Detail, "is still referenced") {
+			return &ConflictError{Slug: "in-use", Detail: "the object is still in use: " + pg.Detail}
+		}
+		return &InvalidRefError{Field: fkField(pg.ConstraintName, pg.TableName), Detail: "refers to an object that does not exist"}
+	case "23514":
+		return &InvalidRefError{Field: "body", Detail: "violates check " + pg.ConstraintName}
+	}
+	return err
+}
+
+// fkField derives the JSON field from a constraint name "<table>_<column>_fkey".
+func fkField(constraint, table string) string {
+	f := strings.TrimSuffix(strings.TrimPrefix(constraint, table+"_"), "_fkey")
+	if f == "" {
+		return "body"
+	}
+	return f
+}
+
+// tx runs fn in a transaction and records one change_log row for it.
+func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return mapErr(pgx.BeginFunc(ctx, s.pool, fn))
+}
+
+// Change is one change_log entry.
+type Change struct {
+	Actor    string
+	Action   string // create, update, delete, import, solve, move, swap, unassign, ...
+	Entity   string // campus, room, allocation, ...
+	EntityID any
+	Detail   any
+}
+
+func logChange(ctx context.Context, tx pgx.Tx, c Change) error {
+	detail := []byte("{}")
+	if c.Detail != nil {
+		b, err := json.Marshal(c.Detail)
+		if err != nil {
+			return fmt.Errorf("encode change detail: %w", err)
+		}
+		detail = b
+	}
+	id := ""
+	if c.EntityID != nil {
+		id = fmt.Sprint(c.EntityID)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO allocation.change_log (username, action, entity, entity_id, detail) VALUES ($1,$2,$3,$4,$5)`,
+		c.Actor, c.Action, c.Entity, id, detail)
+	return err
+}
+
+// Page is a keyset page request: rows with id > After, at most Limit.
+type Page struct {
+	After int64
+	Limit int
+}
+
+func (p Page) limit() int {
+	if p.Limit <= 0 || p.Limit > 500 {
+		return 100
+	}
+	return p.Limit
+}
+
+// ChangeLogEntry is a row of the change log.
+type ChangeLogEntry struct {
+	ID       int64           `json:"id"`
+	At       string          `json:"at"`
+	Username string          `json:"username"`
+	Action   string          `json:"action"`
+	Entity   string          `json:"entity"`
+	EntityID string          `json:"entity_id"`
+	Detail   json.RawMessage `json:"detail"`
+}
+
+// ListChangeLog lists change log entries, newest last, optionally of one entity kind.
+func (s *Store) ListChangeLog(ctx context.Context, entity string, p Page) ([]ChangeLogEntry, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id, to_char(at AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS"Z"'), username, action, entity, entity_id, detail
+		FROM allocation.change_log WHERE id > $1 AND ($2 = '' OR entity = $2) ORDER BY id LIMIT $3`, p.After, entity, p.limit())
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ChangeLogEntry, error) {
+		var e ChangeLogEntry
+		err := r.Scan(&e.ID, &e.At, &e.Username, &e.Action, &e.Entity, &e.EntityID, &e.Detail)
+		return e, err
+	})
+}
+
+// deleteRow deletes one row by id and logs it.
+func (s *Store) deleteRow(ctx context.Context, actor, table, entity string, id int64) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM allocation.`+table+` WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		return logChange(ctx, tx, Change{Actor: actor, Action: "delete", Entity: entity, EntityID: id})
+	})
+}

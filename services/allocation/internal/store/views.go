@@ -1,0 +1,174 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Slot is one occupied room cell as shown on schedules: a weekly class or hold of a
+// semester (Date empty), or a dated reservation occurrence. Holds carry only their public
+// label; internal notes never leave the store through a Slot.
+type Slot struct {
+	RoomID         int64    `json:"room_id"`
+	Day            int      `json:"day"`
+	Block          int      `json:"block"`
+	Date           string   `json:"date,omitempty"`
+	Kind           string   `json:"kind"` // class, hold, event
+	RefID          int64    `json:"ref_id"`
+	Title          string   `json:"title"`
+	DisciplineCode string   `json:"discipline_code,omitempty"`
+	Section        string   `json:"section,omitempty"`
+	Professors     []string `json:"professors,omitempty"`
+}
+
+// SlotFilter selects slots: the weekly ones of SemesterID (0 = none) and the reservation
+// occurrences dated From..To (empty = none), of the given rooms (nil = all).
+type SlotFilter struct {
+	SemesterID int64
+	RoomIDs    []int64
+	From, To   string
+}
+
+// Slots lists occupied cells.
+func (s *Store) Slots(ctx context.Context, f SlotFilter) ([]Slot, error) {
+	var out []Slot
+	if f.SemesterID != 0 {
+		rows, err := s.pool.Query(ctx, `
+			SELECT o.room_id, o.day, o.block, 'class', a.id, d.discipline_name, d.discipline_code, d.section,
+				coalesce((SELECT array_agg(p.name ORDER BY p.name) FROM allocation.demand_professors dp JOIN allocation.professors p ON p.id = dp.professor_id WHERE dp.demand_id = d.id), d.professor_names)
+			FROM allocation.occupancies o JOIN allocation.allocations a ON a.id = o.allocation_id JOIN allocation.demands d ON d.id = a.demand_id
+			WHERE o.semester_id = $1 AND ($2::bigint[] IS NULL OR o.room_id = ANY ($2))
+			UNION ALL
+			SELECT o.room_id, o.day, o.block, 'hold', h.id, h.label, '', '', '{}'::text[]
+			FROM allocation.occupancies o JOIN allocation.room_holds h ON h.id = o.hold_id
+			WHERE o.semester_id = $1 AND ($2::bigint[] IS NULL OR o.room_id = ANY ($2))
+			ORDER BY 1, 2, 3`, f.SemesterID, f.RoomIDs)
+		if err != nil {
+			return nil, err
+		}
+		ws, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Slot, error) {
+			var x Slot
+			err := r.Scan(&x.RoomID, &x.Day, &x.Block, &x.Kind, &x.RefID, &x.Title, &x.DisciplineCode, &x.Section, &x.Professors)
+			return x, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ws...)
+	}
+	if f.From != "" && f.To != "" {
+		rows, err := s.pool.Query(ctx, `
+			SELECT rv.room_id, extract(dow FROM o.date)::int + 1, o.block, to_char(o.date, 'YYYY-MM-DD'), rv.id, rv.title
+			FROM allocation.reservation_occurrences o JOIN allocation.reservations rv ON rv.id = o.reservation_id
+			WHERE NOT o.cancelled AND o.date BETWEEN $1::date AND $2::date AND ($3::bigint[] IS NULL OR rv.room_id = ANY ($3))
+			ORDER BY o.date, rv.room_id, o.block`, f.From, f.To, f.RoomIDs)
+		if err != nil {
+			return nil, err
+		}
+		ds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Slot, error) {
+			x := Slot{Kind: "event"}
+			err := r.Scan(&x.RoomID, &x.Day, &x.Block, &x.Date, &x.RefID, &x.Title)
+			return x, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ds...)
+	}
+	return out, nil
+}
+
+// SemesterOn returns the semester whose dates contain date (YYYY-MM-DD).
+func (s *Store) SemesterOn(ctx context.Context, date string) (Semester, error) {
+	rows, _ := s.pool.Query(ctx, semesterSelect+`WHERE $1::date BETWEEN start_date AND end_date ORDER BY active DESC, id DESC LIMIT 1`, date)
+	x, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Semester])
+	return x, mapErr(err)
+}
+
+// --- solve jobs
+
+// SolveJob is an asynchronous solver run.
+type SolveJob struct {
+	ID         string          `json:"id"`
+	SemesterID int64           `json:"semester_id"`
+	Status     string          `json:"status"` // running, succeeded, failed
+	Progress   json.RawMessage `json:"progress"`
+	Result     json.RawMessage `json:"result,omitempty"`
+	Error      string          `json:"error,omitempty"`
+	StartedBy  string          `json:"started_by"`
+	CreatedAt  string          `json:"created_at"`
+	FinishedAt *string         `json:"finished_at,omitempty"`
+}
+
+const jobSelect = `SELECT id::text, semester_id, status, progress, result, error, started_by,
+	to_char(created_at AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(finished_at AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM allocation.solve_jobs `
+
+// CreateJob records a running job; a semester has at most one running job.
+func (s *Store) CreateJob(ctx context.Context, actor string, semesterID int64) (SolveJob, error) {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	id := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO allocation.solve_jobs (id, semester_id, status, started_by) VALUES ($1,$2,'running',$3)`, id, semesterID, actor); err != nil {
+			e := mapErr(err)
+			if c, ok := e.(*ConflictError); ok && c.Slug == "duplicate" {
+				return &ConflictError{Slug: "solve-running", Detail: "a solve of this semester is already running"}
+			}
+			return e
+		}
+		return logChange(ctx, tx, Change{Actor: actor, Action: "solve_start", Entity: "semester", EntityID: semesterID, Detail: map[string]string{"job_id": id}})
+	})
+	if err != nil {
+		return SolveJob{}, err
+	}
+	return s.GetJob(ctx, id)
+}
+
+// GetJob returns a job.
+func (s *Store) GetJob(ctx context.Context, id string) (SolveJob, error) {
+	rows, _ := s.pool.Query(ctx, jobSelect+`WHERE id::text = $1`, id)
+	j, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[SolveJob])
+	return j, mapErr(err)
+}
+
+// LatestJob returns the semester's most recent finished successful job.
+func (s *Store) LatestJob(ctx context.Context, semesterID int64) (SolveJob, error) {
+	rows, _ := s.pool.Query(ctx, jobSelect+`WHERE semester_id = $1 AND status = 'succeeded' ORDER BY finished_at DESC LIMIT 1`, semesterID)
+	j, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[SolveJob])
+	return j, mapErr(err)
+}
+
+// UpdateJobProgress stores the running job's progress.
+func (s *Store) UpdateJobProgress(ctx context.Context, id string, progress any) error {
+	b, err := json.Marshal(progress)
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(ctx, `UPDATE allocation.solve_jobs SET progress = $2 WHERE id::text = $1 AND status = 'running'`, id, b)
+	return err
+}
+
+// FinishJob records a job's outcome.
+func (s *Store) FinishJob(ctx context.Context, id, status string, result any, errMsg string) error {
+	var b []byte
+	if result != nil {
+		var err error
+		if b, err = json.Marshal(result); err != nil {
+			return err
+		}
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE allocation.solve_jobs SET status = $2, result = $3, error = $4, finished_at = now() WHERE id::text = $1`, id, status, b, errMsg)
+	return err
+}
+
+// FailRunningJobs marks jobs left running by a previous process as failed (at start).
+func (s *Store) FailRunningJobs(ctx context.Context) error {
+	_, err := s.pool.Exec(ctx, `UPDATE allocation.solve_jobs SET status = 'failed', error = 'interrupted by a restart', finished_at = now() WHERE status = 'running'`)
+	return err
+}
