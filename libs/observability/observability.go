@@ -59,9 +59,9 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	return t.shutdown(ctx)
 }
 
-// Setup builds the Telemetry for one service. Without an OTLP endpoint tracing still
-// produces trace ids (for log correlation and the access log) but exports nothing;
-// OTEL_SDK_DISABLED=true turns the SDK off entirely.
+// Setup builds the Telemetry for one service. Without an OTLP endpoint (or with
+// OTEL_SDK_DISABLED=true) the tracer is a no-op: nothing is recorded or exported, and an
+// incoming W3C trace context still flows through to logs and outgoing calls.
 func Setup(ctx context.Context, opts Options) (*Telemetry, error) {
 	getenv := opts.Getenv
 	if getenv == nil {
@@ -84,7 +84,7 @@ func Setup(ctx context.Context, opts Options) (*Telemetry, error) {
 	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
 	tel := &Telemetry{Service: opts.Service, Logger: logger, Registry: reg, Propagator: prop}
 
-	if strings.EqualFold(getenv("OTEL_SDK_DISABLED"), "true") {
+	if strings.EqualFold(getenv("OTEL_SDK_DISABLED"), "true") || (opts.Exporter == nil && !otlpConfigured(getenv)) {
 		tel.TracerProvider = noop.NewTracerProvider()
 		return tel, nil
 	}
@@ -96,18 +96,14 @@ func Setup(ctx context.Context, opts Options) (*Telemetry, error) {
 		return nil, fmt.Errorf("build otel resource: %w", err)
 	}
 	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
-	exporter := opts.Exporter
-	if exporter == nil && otlpConfigured(getenv) {
-		if exporter, err = otlptracehttp.New(ctx); err != nil {
+	if opts.Exporter != nil {
+		tpOpts = append(tpOpts, sdktrace.WithSyncer(opts.Exporter))
+	} else {
+		exporter, err := otlptracehttp.New(ctx)
+		if err != nil {
 			return nil, fmt.Errorf("create otlp exporter: %w", err)
 		}
-	}
-	if exporter != nil {
-		if opts.Exporter != nil {
-			tpOpts = append(tpOpts, sdktrace.WithSyncer(exporter))
-		} else {
-			tpOpts = append(tpOpts, sdktrace.WithBatcher(exporter))
-		}
+		tpOpts = append(tpOpts, sdktrace.WithBatcher(exporter))
 	}
 	tp := sdktrace.NewTracerProvider(tpOpts...)
 	tel.TracerProvider = tp

@@ -46,35 +46,37 @@ func TestLogsCarryTraceIDs(t *testing.T) {
 	}
 }
 
-func TestNoEndpointMeansNoExportAndNoError(t *testing.T) {
-	tel, err := observability.Setup(context.Background(), observability.Options{
-		Service: "demo", LogOutput: &bytes.Buffer{}, Getenv: func(string) string { return "" },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, span := tel.Tracer("t").Start(context.Background(), "op")
-	if !span.SpanContext().IsValid() {
-		t.Fatal("without an exporter spans should still carry ids for log correlation")
-	}
-	span.End()
-	if err := tel.Shutdown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	disabled, err := observability.Setup(context.Background(), observability.Options{
-		Service: "demo", LogOutput: &bytes.Buffer{},
-		Getenv: func(k string) string {
-			if k == "OTEL_SDK_DISABLED" {
-				return "true"
-			}
-			return ""
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, span := disabled.Tracer("t").Start(context.Background(), "op"); span.SpanContext().IsValid() {
-		t.Fatal("OTEL_SDK_DISABLED must give a no-op tracer")
+func TestNoEndpointMeansNoOpTracingThatStillPropagates(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"no endpoint":  {},
+		"sdk disabled": {"OTEL_SDK_DISABLED": "true", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:1"},
+	} {
+		tel, err := observability.Setup(context.Background(), observability.Options{
+			Service: "demo", LogOutput: &bytes.Buffer{}, Getenv: func(k string) string { return env[k] },
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, span := tel.Tracer("t").Start(context.Background(), "op"); span.IsRecording() {
+			t.Fatalf("%s: spans must not be recorded", name)
+		}
+		// A caller's trace id still reaches the logs.
+		var logs bytes.Buffer
+		tel2, _ := observability.Setup(context.Background(), observability.Options{
+			Service: "demo", LogOutput: &logs, Getenv: func(k string) string { return env[k] },
+		})
+		h := observability.NewHTTPInstrumentation(tel2).Handler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			tel2.Logger.InfoContext(r.Context(), "handled")
+		}))
+		req := httptest.NewRequest(http.MethodGet, "/x", nil)
+		req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		if !strings.Contains(logs.String(), "4bf92f3577b34da6a3ce929d0e0e4736") {
+			t.Fatalf("%s: incoming trace id not in logs: %s", name, logs.String())
+		}
+		if err := tel.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

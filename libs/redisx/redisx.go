@@ -18,8 +18,14 @@ func Connect(url string, tp trace.TracerProvider) (*redis.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse redis url: %w", err)
 	}
+	// Request deadlines bound Redis calls too, so a hanging Redis fails fast (503) instead
+	// of holding requests for go-redis's own multi-second timeouts.
+	opts.ContextTimeoutEnabled = true
 	client := redis.NewClient(opts)
-	if err := redisotel.InstrumentTracing(client, redisotel.WithTracerProvider(tp), redisotel.WithDBStatement(false)); err != nil {
+	// Call-site capture costs ~8% CPU per command on the validate hot path; span names
+	// already say which command ran.
+	if err := redisotel.InstrumentTracing(client, redisotel.WithTracerProvider(tp), redisotel.WithDBStatement(false),
+		redisotel.WithCallerEnabled(false)); err != nil {
 		return nil, fmt.Errorf("instrument redis: %w", err)
 	}
 	return client, nil

@@ -40,6 +40,9 @@ type Spec struct {
 	Schema string
 	// Migrations holds the NNN_name.sql files at its root.
 	Migrations fs.FS
+	// AfterMigrate runs after the migrations (e.g. seeding the superadmin, which needs
+	// Go's bcrypt and so can't be plain SQL); it must be idempotent.
+	AfterMigrate func(ctx context.Context, d *Deps) error
 	// NeedsRedis connects to PLANTA_REDIS_URL.
 	NeedsRedis bool
 	// NeedsSession validates sessions through the session service's internal API.
@@ -84,7 +87,13 @@ type Deps struct {
 	HTTPClient *http.Client
 	// Stdout is where subcommands print.
 	Stdout io.Writer
+
+	onShutdown []func()
 }
+
+// OnShutdown registers fn to run after the listeners have drained and before the
+// Postgres and Redis clients close (in reverse registration order).
+func (d *Deps) OnShutdown(fn func()) { d.onShutdown = append(d.onShutdown, fn) }
 
 // Main runs the binary and exits with its status.
 func Main(spec Spec) {
@@ -174,6 +183,9 @@ func build(ctx context.Context, spec Spec, cmd string, stdout io.Writer) (*Deps,
 
 	var closers []func()
 	cleanup := func() {
+		for i := len(d.onShutdown) - 1; i >= 0; i-- {
+			d.onShutdown[i]()
+		}
 		for i := len(closers) - 1; i >= 0; i-- {
 			closers[i]()
 		}
@@ -236,6 +248,11 @@ func migrate(ctx context.Context, spec Spec, d *Deps) error {
 		return fmt.Errorf("migrate %s: %w", spec.Schema, err)
 	}
 	d.Log.Info("migrations applied", "schema", spec.Schema, "applied", applied, "known", len(ms))
+	if spec.AfterMigrate != nil {
+		if err := spec.AfterMigrate(ctx, d); err != nil {
+			return fmt.Errorf("after migrate: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -1,17 +1,60 @@
-// Package app wires the session service: configuration, the Redis store and HTTP routes.
+// Package app wires the session service: configuration, the Redis store, the domain
+// Manager, HTTP routes and the in-process validator.
 package app
 
 import (
 	"context"
 
+	"github.com/planta-dev/planta/libs/authn"
 	"github.com/planta-dev/planta/libs/service"
+
+	"github.com/planta-dev/planta/services/session/internal/httpapi"
+	"github.com/planta-dev/planta/services/session/internal/session"
+	"github.com/planta-dev/planta/services/session/internal/store"
 )
 
-// Spec describes the session service to the common main.
+// Configuration variables of the session service (besides the common ones).
+const (
+	EnvIdleTimeout      = "PLANTA_SESSION_IDLE_TIMEOUT"
+	EnvAbsoluteLifetime = "PLANTA_SESSION_ABSOLUTE_LIFETIME"
+)
+
+// Spec describes the session service to the common main. The session service validates
+// tokens in-process (Spec.Validator), so its own public routes never call it over HTTP.
 func Spec(version string) service.Spec {
+	w := &wiring{}
 	return service.Spec{
 		Name: "session", Version: version,
 		NeedsRedis: true,
-		Setup:      func(ctx context.Context, d *service.Deps) error { return nil },
+		OpenAPI:    httpapi.OpenAPI,
+		Validator: func(d *service.Deps) (authn.Validator, error) {
+			return httpapi.Validator{M: w.manager(d)}, nil
+		},
+		Setup: func(ctx context.Context, d *service.Deps) error {
+			httpapi.Register(d.Public, d.Internal, w.manager(d), d.Log)
+			return nil
+		},
 	}
+}
+
+// wiring builds the Manager once; Validator runs before Setup and both need it.
+type wiring struct{ m *session.Manager }
+
+func (w *wiring) manager(d *service.Deps) *session.Manager {
+	if w.m != nil {
+		return w.m
+	}
+	cfg := session.DefaultConfig()
+	cfg.IdleTimeout = d.Env.Duration(EnvIdleTimeout, cfg.IdleTimeout)
+	cfg.AbsoluteLifetime = d.Env.Duration(EnvAbsoluteLifetime, cfg.AbsoluteLifetime)
+	d.Env.Check(cfg.Check())
+	st := store.New(d.Redis, d.Keys)
+	d.OnShutdown(st.Close) // stop the validate pipeliner before the Redis client closes
+	d.Tel.Registry.MustRegister(session.NewActiveCollector(st, nil))
+	w.m = session.NewManager(st, cfg, session.Options{
+		Logger:         d.Log,
+		TracerProvider: d.Tel.TracerProvider,
+		Metrics:        session.NewMetrics(d.Tel.Registry),
+	})
+	return w.m
 }
