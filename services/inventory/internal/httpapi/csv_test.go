@@ -1,0 +1,36 @@
+package httpapi
+
+import (
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+func TestSafeCell(t *testing.T) {
+	for in, want := range map[string]string{
+		"=SUM(A1)": "'=SUM(A1)", "+1": "'+1", "-5": "'-5", "@cmd": "'@cmd", "\tx": "'\tx",
+		"plain": "plain", "": "", "12.5": "12.5",
+	} {
+		if got := SafeCell(in); got != want {
+			t.Errorf("SafeCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestWriteCSV(t *testing.T) {
+	type row struct {
+		ID    string          `json:"id"`
+		Qty   decimal.Decimal `json:"qty"`
+		At    time.Time       `json:"at"`
+		Maybe *string         `json:"maybe"`
+		Tags  []string        `json:"tags"`
+	}
+	w := httptest.NewRecorder()
+	WriteCSV(w, []row{{ID: "=x", Qty: decimal.RequireFromString("1.5"), At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Tags: []string{"a"}}})
+	want := "id,qty,at,maybe,tags\n'=x,1.5,2026-01-02T03:04:05Z,,\"[\"\"a\"\"]\"\n"
+	if got := w.Body.String(); got != want {
+		t.Fatalf("csv:\n%s\nwant:\n%s", got, want)
+	}
+}
