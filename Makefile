@@ -14,8 +14,6 @@ PLANTA_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/planta?sslmode=disable
 
 ## run: migrate and start every service plus the local ingress on :8080 (Ctrl-C stops)
 run: deps build
-	@psql "$(PLANTA_TEST_POSTGRES_URL)" -qtAc "SELECT 1 FROM pg_database WHERE datname='planta'" | grep -q 1 \
-		|| psql "$(PLANTA_TEST_POSTGRES_URL)" -qc "CREATE DATABASE planta"
 	@PLANTA_POSTGRES_URL="$(PLANTA_POSTGRES_URL)" $(BIN)/localrun -bin $(BIN) -routes deploy/routes.yaml
 
 ## test: every module's tests against real Postgres and Redis (race detector on all

@@ -40,6 +40,8 @@ func services() []serviceSpec {
 		{"inventory", 8103, 9103, true},
 		{"allocation", 8104, 9104, true},
 		{"admin", 8105, 9105, true},
+		// The web calls every API above; start it last.
+		{"web", 8106, 9106, false},
 	}
 }
 
@@ -72,14 +74,24 @@ func run() error {
 		return err
 	}
 
+	pgURL := envOr("PLANTA_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/planta?sslmode=disable")
+	if err := ensureDatabase(ctx, pgURL); err != nil {
+		return err
+	}
 	env := append(os.Environ(),
 		"PLANTA_DEV_MODE=true",
 		"PLANTA_SHUTDOWN_DELAY=100ms",
-		"PLANTA_POSTGRES_URL="+envOr("PLANTA_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/planta?sslmode=disable"),
+		"PLANTA_POSTGRES_URL="+pgURL,
 		"PLANTA_REDIS_URL="+envOr("PLANTA_REDIS_URL", "redis://127.0.0.1:6379/0"),
 		"PLANTA_SESSION_URL=http://127.0.0.1:9102",
 		"PLANTA_IDENTITY_URL=http://127.0.0.1:9101",
 		"PLANTA_ADMIN_URL=http://127.0.0.1:9105",
+		// The web's server-side calls go to the services' public listeners.
+		"PLANTA_WEB_IDENTITY_API_BASE=http://127.0.0.1:8101",
+		"PLANTA_WEB_SESSION_API_BASE=http://127.0.0.1:8102",
+		"PLANTA_WEB_INVENTORY_API_BASE=http://127.0.0.1:8103",
+		"PLANTA_WEB_ALLOCATION_API_BASE=http://127.0.0.1:8104",
+		"PLANTA_WEB_ADMIN_API_BASE=http://127.0.0.1:8105",
 	)
 	backends := map[string]*url.URL{}
 	var procs []*exec.Cmd
@@ -119,6 +131,10 @@ func run() error {
 		fmt.Printf("  %-10s ready  public :%d  internal :%d\n", svc.name, svc.public, svc.intern)
 	}
 
+	if err := seedDemo(ctx, *binDir, env); err != nil {
+		return err
+	}
+
 	proxy, err := ingress.NewProxy(table, backends, tel)
 	if err != nil {
 		return err
@@ -138,8 +154,10 @@ func run() error {
 Planta is running at http://%s
 
   superadmin login:  username "superadmin", password "Admin123!" (change it at first login)
+  demo cliente:      username "demo",   password "planta-demo-2026"   (inventory & MRP)
+  campus admin:      username "campus", password "planta-campus-2026" (classroom allocation)
   try:               curl http://%s/api/v1/inventory/info
-  metrics:           curl http://127.0.0.1:9101/metrics   (internal ports 9101-9105)
+  metrics:           curl http://127.0.0.1:9101/metrics   (internal ports 9101-9106)
 
 Press Ctrl-C to stop.
 `, host, host)
