@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/planta-dev/planta/libs/authn"
+	"github.com/planta-dev/planta/libs/clientip"
 	"github.com/planta-dev/planta/libs/observability"
 )
 
@@ -86,7 +86,7 @@ func (c *Client) Record(ctx context.Context, e Event) error {
 // request made while a superadmin impersonates a cliente. It records after the handler
 // has answered; a failure to record is logged loudly (the write already happened and
 // cannot be undone), and counted by the caller's logs-based alerting.
-func ImpersonationWrites(service string, sink Sink, log *slog.Logger) mux.MiddlewareFunc {
+func ImpersonationWrites(service string, sink Sink, ips *clientip.Resolver, log *slog.Logger) mux.MiddlewareFunc {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions {
@@ -111,7 +111,7 @@ func ImpersonationWrites(service string, sink Sink, log *slog.Logger) mux.Middle
 				Time: time.Now().UTC(), Service: service, Action: r.Method + " " + route,
 				ActorID: p.Act.UserID, ActorUsername: p.Act.Username,
 				SubjectID: p.UserID, SubjectUsername: p.Username,
-				Target: r.URL.Path, Status: rec.status, IP: ClientIP(r),
+				Target: r.URL.Path, Status: rec.status, IP: ips.Of(r),
 				TraceID: observability.TraceID(r.Context()),
 			}
 			if err := sink.Record(context.WithoutCancel(r.Context()), e); err != nil {
@@ -119,16 +119,6 @@ func ImpersonationWrites(service string, sink Sink, log *slog.Logger) mux.Middle
 			}
 		})
 	}
-}
-
-// ClientIP is the connection's peer address (the ingress in a cluster); services that
-// need the real client IP behind trusted proxies resolve X-Forwarded-For themselves.
-func ClientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 type statusWriter struct {

@@ -15,6 +15,7 @@ import (
 	"github.com/planta-dev/planta/libs/audit"
 	"github.com/planta-dev/planta/libs/authn"
 	"github.com/planta-dev/planta/libs/authn/authntest"
+	"github.com/planta-dev/planta/libs/clientip"
 )
 
 type memorySink struct {
@@ -33,7 +34,8 @@ func TestImpersonatedWritesAreAudited(t *testing.T) {
 	sessions := authntest.NewServer(t, nil)
 	sink := &memorySink{}
 	m := mux.NewRouter()
-	m.Use(audit.ImpersonationWrites("inventory", sink, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	ips, _ := clientip.New(nil)
+	m.Use(audit.ImpersonationWrites("inventory", sink, ips, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	rt := authn.NewRouter(m, authn.NewSessionClient(sessions.URL, sessions.Client()), slog.Default())
 	rt.HandleFunc(http.MethodPost, "/stock/{id}", authn.RequireTenant(), func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/bad") {

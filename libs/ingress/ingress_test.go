@@ -66,14 +66,16 @@ func TestRepositoryRouteTable(t *testing.T) {
 			t.Errorf("/api/v1/%s/info routes to %q", svc, r.Service)
 		}
 	}
+	// Internal paths may only fall through to the web frontend's catch-all (whose public
+	// listener serves none of them); no API service's route may cover them.
 	for _, path := range []string{"/internal/v1/sessions/validate", "/metrics", "/healthz", "/readyz"} {
-		if r, ok := table.Match(path); ok {
-			t.Errorf("internal path %s is routed to %s", path, r.Service)
+		if r, ok := table.Match(path); ok && (r.Prefix != "/" || r.Service != "web") {
+			t.Errorf("internal path %s is routed to %s by %s", path, r.Service, r.Prefix)
 		}
 	}
 	for _, r := range table.Routes {
-		if !strings.HasPrefix(r.Prefix, "/api/") && r.Service != "web" {
-			t.Errorf("route %s to %s: only /api/ prefixes (and the web frontend) may be public", r.Prefix, r.Service)
+		if !strings.HasPrefix(r.Prefix, "/api/") && !(r.Prefix == "/" && r.Service == "web") {
+			t.Errorf("route %s to %s: only /api/ prefixes and the web frontend's / may be public", r.Prefix, r.Service)
 		}
 	}
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/planta-dev/planta/libs/audit"
 	"github.com/planta-dev/planta/libs/authn"
+	"github.com/planta-dev/planta/libs/clientip"
 	"github.com/planta-dev/planta/libs/config"
 	"github.com/planta-dev/planta/libs/httpserver"
 	"github.com/planta-dev/planta/libs/jsonbody"
@@ -81,6 +82,9 @@ type Deps struct {
 	Keys      redisx.Keyspace
 	Sessions  *authn.SessionClient
 	Validator authn.Validator
+	// ClientIPs resolves the caller's address, believing X-Forwarded-For only from the
+	// proxies in PLANTA_TRUSTED_PROXIES.
+	ClientIPs *clientip.Resolver
 	// Audit sends audit events to the admin service (impersonated writes).
 	Audit *audit.Client
 	// HTTPClient is instrumented: calls to other services continue the trace.
@@ -177,6 +181,9 @@ func build(ctx context.Context, spec Spec, cmd string, stdout io.Writer) (*Deps,
 	redisURL := env.Secret("PLANTA_REDIS_URL", "redis://127.0.0.1:6379/0")
 	sessionURL := env.String("PLANTA_SESSION_URL", "http://127.0.0.1:9102")
 	adminURL := env.String("PLANTA_ADMIN_URL", "http://127.0.0.1:9105")
+	ips, err := clientip.New(env.List("PLANTA_TRUSTED_PROXIES"))
+	env.Check(err)
+	d.ClientIPs = ips
 	if err := env.Err(); err != nil {
 		return nil, nil, fmt.Errorf("configuration:\n%w", err)
 	}

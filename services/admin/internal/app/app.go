@@ -37,7 +37,7 @@ func Setup(_ context.Context, d *service.Deps) error {
 	sessions := sessionclient.New(sessionURL, d.HTTPClient)
 	auditLog := store.NewAuditLog(d.Pool)
 	api := &httpapi.API{
-		Identity: identity, Sessions: sessions, Audit: auditLog, Log: d.Log, Now: now,
+		Identity: identity, Sessions: sessions, Audit: auditLog, ClientIPs: d.ClientIPs, Log: d.Log, Now: now,
 		Impersonation: impersonation.New(identity, sessions, auditLog, now, d.Log),
 	}
 	api.Register(d.Public, d.Internal)

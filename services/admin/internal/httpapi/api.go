@@ -16,6 +16,7 @@ import (
 
 	"github.com/planta-dev/planta/libs/audit"
 	"github.com/planta-dev/planta/libs/authn"
+	"github.com/planta-dev/planta/libs/clientip"
 	"github.com/planta-dev/planta/libs/observability"
 
 	"github.com/planta-dev/planta/services/admin/internal/auditlog"
@@ -57,7 +58,9 @@ type API struct {
 	Sessions      Sessions
 	Impersonation *impersonation.Service
 	Audit         auditlog.Store
-	Log           *slog.Logger
+	// ClientIPs resolves the caller's address behind trusted proxies (nil: the peer).
+	ClientIPs *clientip.Resolver
+	Log       *slog.Logger
 	// Now is the clock (lockout time remaining, default KPI period, event times).
 	Now func() time.Time
 }
@@ -122,7 +125,7 @@ func (a *API) record(r *http.Request, e auditlog.Entry) {
 	p, _ := authn.FromContext(ctx)
 	e.Time, e.Service = a.now(), "admin"
 	e.ActorID, e.ActorUsername = p.UserID, p.Username
-	e.IP, e.TraceID = audit.ClientIP(r), observability.TraceID(ctx)
+	e.IP, e.TraceID = a.ClientIPs.Of(r), observability.TraceID(ctx)
 	if e.Target == "" {
 		e.Target = requestTarget(r)
 	}
@@ -140,6 +143,6 @@ func requestTarget(r *http.Request) string {
 	return t
 }
 
-func auditContext(r *http.Request) impersonation.Context {
-	return impersonation.Context{IP: audit.ClientIP(r), TraceID: observability.TraceID(r.Context()), Target: requestTarget(r)}
+func (a *API) auditContext(r *http.Request) impersonation.Context {
+	return impersonation.Context{IP: a.ClientIPs.Of(r), TraceID: observability.TraceID(r.Context()), Target: requestTarget(r)}
 }

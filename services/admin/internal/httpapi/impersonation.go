@@ -55,7 +55,7 @@ func (a *API) startImpersonation(w http.ResponseWriter, r *http.Request) {
 	p, _ := authn.FromContext(r.Context())
 	token, fromCookie := authn.TokenFromRequest(r)
 	started, err := a.Impersonation.Start(r.Context(), impersonation.StartRequest{
-		Actor: p, ActorToken: token, TargetID: req.UserID, Reason: req.Reason, Audit: auditContext(r),
+		Actor: p, ActorToken: token, TargetID: req.UserID, Reason: req.Reason, Audit: a.auditContext(r),
 	})
 	if err != nil {
 		a.fail(w, r, err)
@@ -71,7 +71,7 @@ func (a *API) stopImpersonation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, fromCookie := authn.TokenFromRequest(r)
-	issued, err := a.Impersonation.Stop(r.Context(), impersonation.StopRequest{Principal: p, Token: token, Audit: auditContext(r)})
+	issued, err := a.Impersonation.Stop(r.Context(), impersonation.StopRequest{Principal: p, Token: token, Audit: a.auditContext(r)})
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -38,6 +38,7 @@ func setup(ctx context.Context, d *service.Deps) error {
 	runner := &solvejob.Runner{Store: st, Metrics: solvejob.NewMetrics(d.Tel.Registry), Log: d.Log, Base: ctx}
 	api := httpapi.New(httpapi.Config{
 		Store:            st,
+		ClientIPs:        d.ClientIPs,
 		Academic:         &importer.Client{BaseURL: d.Env.String("PLANTA_ACADEMIC_API_URL", ""), HTTP: d.HTTPClient},
 		ExcludedPrograms: listOr(d.Env.List("PLANTA_ALLOCATION_EXCLUDED_PROGRAMS"), []string{"LEDOC", "OUTROS"}),
 		Runner:           runner,

@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/planta-dev/planta/libs/authn"
+	"github.com/planta-dev/planta/libs/clientip"
 	"github.com/planta-dev/planta/libs/jsonbody"
 	"github.com/planta-dev/planta/libs/problem"
 
@@ -36,8 +37,11 @@ const (
 
 // Config builds an API.
 type Config struct {
-	Store    *store.Store
-	Academic *importer.Client
+	// ClientIPs resolves callers behind trusted proxies for the public rate limit
+	// (nil: the peer address).
+	ClientIPs *clientip.Resolver
+	Store     *store.Store
+	Academic  *importer.Client
 	// ExcludedPrograms are skipped at import unless the request names its own list.
 	ExcludedPrograms []string
 	Runner           *solvejob.Runner

@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/planta-dev/planta/libs/audit"
 	"github.com/planta-dev/planta/libs/jsonbody"
 	"github.com/planta-dev/planta/libs/problem"
 
@@ -92,7 +91,7 @@ func (b *bufferWriter) Write(p []byte) (int, error) {
 // a strong ETag (If-None-Match answers 304).
 func (a *API) publicMiddleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := a.limiter.allow(audit.ClientIP(r)); !ok {
+		if ok, wait := a.limiter.allow(a.cfg.ClientIPs.Of(r)); !ok {
 			p := problem.New(http.StatusTooManyRequests, "rate-limited", "too many requests; slow down")
 			p.RetryAfter = wait
 			problem.Write(w, r, p)

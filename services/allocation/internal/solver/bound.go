@@ -85,10 +85,10 @@ func (L *lagr) eval(g []float64) float64 {
 
 // lagrange runs subgradient optimisation on the component's dual and
 // reports whether floor(bound) == placed.
-func (pl *placer) lagrange(c *component, placed int) (int, bool) {
+func (pl *placer) lagrange(c *component, placed, iters int) (int, bool) {
 	L := pl.newLagr(c)
 	c.lag = L
-	return L.solve(placed, 4000)
+	return L.solve(placed, iters)
 }
 
 func (L *lagr) solve(placed, maxIter int) (int, bool) {

@@ -10,8 +10,20 @@
 //     for minimal-perturbation re-solves — the previous published room);
 //  3. minimise wasted capacity (room capacity − seats).
 //
-// The package is pure: no I/O, no global mutable state. Verify is the
-// independent hard-constraint checker, shared with manual adjustments.
+// Placement is exact: a fast combinatorial method per day (construction,
+// ejection chains, components, Lagrangian bound) proves most components;
+// the rest are decided by COIN-OR cbc on an aggregated room-class model that
+// is an exact reformulation (see mip.go), disaggregated to rooms by interval
+// colouring. The soft score is optimised by local search and, where the
+// room-level model is small enough, exactly by cbc with the placed count
+// fixed (see soft.go). cbc runs as a child process (Options.CBCPath,
+// PLANTA_CBC_PATH); without it Solve still returns the combinatorial result
+// and says so in Stats.Notes.
+//
+// Apart from running cbc on files in a scratch directory (Options.TempDir)
+// the package is pure: no global mutable state. Verify is the independent
+// hard-constraint checker, shared with manual adjustments; every solution is
+// checked with it before it is returned.
 package solver
 
 import (
@@ -162,6 +174,44 @@ type Options struct {
 	MaxBranchNodes int
 	// ImprovePasses bounds the local-search passes of the soft phase (0 = 50).
 	ImprovePasses int
+
+	// CBCPath is the COIN-OR cbc executable (Debian package coinor-cbc)
+	// used to prove placement optimality where the combinatorial bounds do
+	// not, and to optimise the soft score exactly where the instance is
+	// small enough. Empty = $PLANTA_CBC_PATH, else "cbc" on PATH. When cbc
+	// cannot be found the solve still succeeds with the combinatorial
+	// result (Stats.PlacedProven may then be false) and Stats.Notes says so.
+	CBCPath string
+	// DisableCBC solves with the combinatorial method only.
+	DisableCBC bool
+	// Workers is the number of cbc runs in parallel (0 = GOMAXPROCS).
+	Workers int
+	// TempDir holds cbc's LP and solution files ("" = os.TempDir(); in the
+	// cluster /tmp is an emptyDir, the root filesystem is read-only).
+	TempDir string
+	// PlacementTimeLimit bounds the placement phase's cbc runs, measured
+	// from the start of Solve (0 = no limit). A component whose MIP is cut
+	// off keeps the best placement found and an honest bound
+	// (PlacedProven false).
+	PlacementTimeLimit time.Duration
+	// SoftTimeLimit is a safety net for the exact soft phase (room-level MIP
+	// with the placed count fixed at its optimum; 0 = 20 s; negative = skip
+	// it and use local search only). cbc is killed at twice the limit plus
+	// 1 s if it overruns (it checks the limit only between nodes). A result
+	// cut by the clock may differ between runs; SoftMaxNodes is the limit
+	// meant to bind, because it keeps solves deterministic.
+	SoftTimeLimit time.Duration
+	// SoftMaxNodes bounds cbc's branch-and-bound nodes in the soft phase
+	// (0 = 2,000).
+	SoftMaxNodes int
+	// SoftMaxVariables skips the exact soft phase when the room-level model
+	// would have more variables (0 = 20,000; the real semester has ≈ 6,000).
+	SoftMaxVariables int
+
+	// forceMIP (tests): every component not fully placed is cleared and
+	// handed to cbc, so the aggregated model and its disaggregation decide
+	// the whole placement.
+	forceMIP bool
 }
 
 // ReasonCode classifies why a section-day could not be placed.
@@ -227,6 +277,25 @@ type Stats struct {
 	LagrangianProofs int // components proven by the Lagrangian bound
 	BranchNodes      int // branch-and-bound nodes explored
 	Duration         time.Duration
+
+	// Proven equals PlacedProven: the placed count is optimal, proven by
+	// the combinatorial bounds or by cbc reporting optimality of the exact
+	// aggregated model. Never set from a heuristic.
+	Proven bool
+	// MIPProofs counts components whose placement cbc proved optimal.
+	MIPProofs int
+	// CBCPath is the cbc executable used ("" = none).
+	CBCPath string
+	// SoftProven reports that the soft score is optimal given the optimal
+	// placed count (cbc proved the room-level model optimal);
+	// SoftUpperBound is then SoftScore.
+	SoftProven bool
+	// SoftMethod is "mip" (room-level model solved by cbc, possibly cut
+	// off by SoftTimeLimit) or "local-search".
+	SoftMethod string
+	// Notes are operator-facing remarks (cbc missing or failing, time
+	// limits hit). Empty on a clean run.
+	Notes []string
 }
 
 // Solution is the solver's result.

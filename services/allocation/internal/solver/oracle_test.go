@@ -15,9 +15,9 @@ import (
 // requireCBC fails (never skips) when the cbc binary is missing.
 func requireCBC(t testing.TB) string {
 	t.Helper()
-	path, err := exec.LookPath("cbc")
+	path, err := resolveCBC("")
 	if err != nil {
-		t.Fatalf("the optimality oracle needs COIN-OR cbc on PATH: run `make deps` (it installs Debian's coinor-cbc: apt-get install -y coinor-cbc)")
+		t.Fatalf("the optimality oracle and the exact solver phases need COIN-OR cbc (PLANTA_CBC_PATH or `cbc` on PATH): run `make deps-test` (deploy/local/ensure-infra.sh installs Debian's coinor-cbc; or apt-get install -y coinor-cbc): %v", err)
 	}
 	return path
 }

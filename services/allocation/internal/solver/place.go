@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math"
 	"sort"
+	"time"
 
 	"github.com/planta-dev/planta/services/allocation/internal/timegrid"
 )
@@ -25,8 +26,11 @@ import (
 //     and no augmenting path exists (Berge's theorem); or the Lagrangian dual
 //     bound (room-class × block capacities relaxed, subgradient with Polyak
 //     steps) is below placed+1; otherwise
-//  5. branch and bound on the component with that Lagrangian bound, which
-//     either finds a better placement or proves the current one optimal.
+//  5. with cbc available: the aggregated MIP of the component (mip.go),
+//     solved by cbc from the current placement (Solve runs these
+//     concurrently); without cbc, or if cbc fails: branch and bound with that
+//     Lagrangian bound under a node budget, which either finds a better
+//     placement, proves the current one optimal, or leaves an honest gap.
 type placer struct {
 	p     *problem
 	st    *state
@@ -39,6 +43,28 @@ type placer struct {
 
 	maxNodes int
 	nodes    int
+
+	cbcPath  string    // resolved cbc executable; "" = combinatorial only
+	tmpDir   string    // scratch directory for LP files ("" = os.TempDir())
+	deadline time.Time // placement MIPs stop here (zero = no limit)
+	forceMIP bool
+	pending  []*pendingComp
+}
+
+// pendingComp is a component whose optimality the combinatorial bounds did
+// not prove; cbc decides it.
+type pendingComp struct {
+	pl         *placer
+	c          *component
+	placed, ub int // provisional (combinatorial) values
+}
+
+// mipLimit is the time left for one placement MIP.
+func (pl *placer) mipLimit() time.Duration {
+	if pl.deadline.IsZero() {
+		return 0
+	}
+	return max(time.Until(pl.deadline), 50*time.Millisecond)
 }
 
 // dayResult reports a day's placement.
@@ -46,6 +72,7 @@ type dayResult struct {
 	placed, bound  int // over unpinned jobs
 	components     int
 	lagrangeProofs int
+	mipProofs      int
 	nodes          int
 }
 
@@ -60,6 +87,7 @@ func (pl *placer) run(ctx context.Context) (dayResult, error) {
 			pl.jobs = append(pl.jobs, j)
 		}
 	}
+	pl.buf = make([]int32, 0, 16)
 	for _, j := range pl.jobs {
 		var el []int32
 		for _, r := range p.elig[j] {
@@ -131,11 +159,27 @@ func (pl *placer) run(ctx context.Context) (dayResult, error) {
 			}
 		}
 		ub := len(c.jobs)
+		if pl.forceMIP && pl.cbcPath != "" && placed < ub {
+			for _, j := range c.jobs {
+				st.set(j, -1)
+			}
+			pl.pending = append(pl.pending, &pendingComp{pl: pl, c: c, placed: 0, ub: ub})
+			res.bound += ub
+			continue
+		}
 		if placed < ub && !c.sameMask {
-			lb, proven := pl.lagrange(c, placed)
+			iters := 4000
+			if pl.cbcPath != "" {
+				iters = 300 // cbc's LP bound is exact and cheaper than a long subgradient run
+			}
+			lb, proven := pl.lagrange(c, placed, iters)
 			if proven {
 				res.lagrangeProofs++
 				ub = lb
+			} else if pl.cbcPath != "" {
+				// Resolved later by cbc (Solve runs these concurrently).
+				ub = min(ub, lb)
+				pl.pending = append(pl.pending, &pendingComp{pl: pl, c: c, placed: placed, ub: ub})
 			} else {
 				np, nub := pl.branch(ctx, c, placed)
 				placed, ub = np, nub
@@ -293,6 +337,29 @@ func (pl *placer) components() []*component {
 		}
 		members[found] = append(members[found], int32(r))
 		classOf[r] = found
+	}
+	// A class that can host a non-interval section-day (two meetings with a
+	// gap on one day) is split into single rooms: the aggregated capacity
+	// model is exact only for interval section-days (see aggModel).
+	for c, n := 0, len(members); c < n; c++ {
+		if len(members[c]) < 2 {
+			continue
+		}
+		gapped := false
+		for _, j := range roomJobs[members[c][0]] {
+			if !isInterval(p.jobs[j].mask) {
+				gapped = true
+				break
+			}
+		}
+		if !gapped {
+			continue
+		}
+		for _, r := range members[c][1:] {
+			classOf[r] = int32(len(members))
+			members = append(members, []int32{r})
+		}
+		members[c] = members[c][:1]
 	}
 	// Union-find over jobs via (class, block) resources.
 	parent := map[int]int{}

@@ -3,7 +3,9 @@ package solver
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/planta-dev/planta/services/allocation/internal/timegrid"
@@ -42,23 +44,51 @@ func Solve(ctx context.Context, in Input, opt Options) (*Solution, error) {
 			pinnedCount++
 		}
 	}
+	cbcPath := ""
+	if !opt.DisableCBC {
+		if path, err := resolveCBC(opt.CBCPath); err == nil {
+			cbcPath = path
+		} else {
+			stats.Notes = append(stats.Notes, fmt.Sprintf("cbc unavailable (%v): placement optimality is proven only by the combinatorial bounds; install coinor-cbc or set PLANTA_CBC_PATH", err))
+		}
+	}
+	var deadline time.Time
+	if opt.PlacementTimeLimit > 0 {
+		deadline = start.Add(opt.PlacementTimeLimit)
+	}
+	var pending []*pendingComp
 	placed, bound := pinnedCount, pinnedCount
 	days := p.grid.Days
 	stamp := make([]uint32, len(p.jobs))
 	el := make([][]int32, len(p.jobs))
 	for i, d := range days {
 		report(Progress{Phase: "place", Done: i, Total: len(days), Placed: placed, Bound: bound})
-		pl := &placer{p: p, st: st, day: d, el: el, stamp: stamp, maxNodes: opt.MaxBranchNodes}
+		pl := &placer{p: p, st: st, day: d, el: el, stamp: stamp, maxNodes: opt.MaxBranchNodes,
+			cbcPath: cbcPath, tmpDir: opt.TempDir, deadline: deadline, forceMIP: opt.forceMIP}
 		res, err := pl.run(ctx)
 		if err != nil {
 			return nil, err
 		}
+		pending = append(pending, pl.pending...)
 		// Jobs without any eligible room are neither placed nor in a component.
 		placed += res.placed
 		bound += res.bound
 		stats.Components += res.components
 		stats.LagrangianProofs += res.lagrangeProofs
 		stats.BranchNodes += res.nodes
+	}
+	if len(pending) > 0 {
+		report(Progress{Phase: "bound", Done: 0, Total: len(pending), Placed: placed, Bound: bound})
+		dp, db, proofs, notes, err := resolvePending(ctx, pending, opt.Workers, func(done int, dp, db int) {
+			report(Progress{Phase: "bound", Done: done, Total: len(pending), Placed: placed + dp, Bound: bound + db})
+		})
+		if err != nil {
+			return nil, err
+		}
+		placed += dp
+		bound += db
+		stats.MIPProofs = proofs
+		stats.Notes = append(stats.Notes, notes...)
 	}
 	report(Progress{Phase: "place", Done: len(days), Total: len(days), Placed: placed, Bound: bound})
 	stats.Placed = placed
@@ -69,6 +99,47 @@ func Solve(ctx context.Context, in Input, opt Options) (*Solution, error) {
 	if err := improve(ctx, p, st, el, opt.ImprovePasses); err != nil {
 		return nil, err
 	}
+	softMethod := "local-search"
+	var softRes *softOutcome
+	if cbcPath != "" && opt.SoftTimeLimit >= 0 {
+		limit := opt.SoftTimeLimit
+		if limit == 0 {
+			limit = defaultSoftTimeLimit
+		}
+		maxVars := opt.SoftMaxVariables
+		if maxVars <= 0 {
+			maxVars = defaultSoftMaxVariables
+		}
+		if n := softModelSize(p, el); n > maxVars {
+			stats.Notes = append(stats.Notes, fmt.Sprintf("soft phase: local search only (room-level model would have %d variables > %d)", n, maxVars))
+		} else {
+			report(Progress{Phase: "improve", Done: 1, Total: 2, Placed: placed, Bound: bound})
+			t0 := time.Now()
+			maxNodes := opt.SoftMaxNodes
+			if maxNodes <= 0 {
+				maxNodes = defaultSoftMaxNodes
+			}
+			sr, err := softMIP(ctx, p, st, el, cbcPath, opt.TempDir, placed == bound, limit, maxNodes)
+			switch {
+			case err != nil && ctx.Err() != nil:
+				return nil, ctx.Err()
+			case err != nil:
+				stats.Notes = append(stats.Notes, fmt.Sprintf("soft phase: cbc failed, local-search result kept: %v", err))
+			default:
+				softMethod, softRes = "mip", sr
+				if sr.note != "" {
+					stats.Notes = append(stats.Notes, sr.note)
+				}
+				if !sr.proven && time.Since(t0) >= limit {
+					stats.Notes = append(stats.Notes, fmt.Sprintf("soft phase: cbc stopped at the %v time limit (result may vary between runs)", limit))
+				}
+				// Least wasted capacity among equal soft scores.
+				if err := improve(ctx, p, st, el, opt.ImprovePasses); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
 	report(Progress{Phase: "explain", Placed: placed, Bound: bound})
 	sol := buildSolution(p, st, el)
 	sol.Stats.SectionDays = stats.SectionDays
@@ -76,13 +147,117 @@ func Solve(ctx context.Context, in Input, opt Options) (*Solution, error) {
 	sol.Stats.Components = stats.Components
 	sol.Stats.LagrangianProofs = stats.LagrangianProofs
 	sol.Stats.BranchNodes = stats.BranchNodes
+	sol.Stats.MIPProofs = stats.MIPProofs
+	sol.Stats.CBCPath = cbcPath
+	sol.Stats.Notes = append(sol.Stats.Notes, stats.Notes...)
 	if sol.Stats.Placed > sol.Stats.PlacedUpperBound { // cannot happen; keep the bound honest
 		sol.Stats.PlacedUpperBound = sol.Stats.Placed
 	}
 	sol.Stats.PlacedProven = sol.Stats.Placed == sol.Stats.PlacedUpperBound
+	sol.Stats.Proven = sol.Stats.PlacedProven
+	sol.Stats.SoftMethod = softMethod
+	if softRes != nil && sol.Stats.PlacedProven {
+		if softRes.bound < sol.Stats.SoftUpperBound {
+			sol.Stats.SoftUpperBound = max(softRes.bound, sol.Stats.SoftScore)
+		}
+		sol.Stats.SoftProven = softRes.proven && sol.Stats.SoftScore >= softRes.bound
+		if sol.Stats.SoftProven {
+			sol.Stats.SoftUpperBound = sol.Stats.SoftScore
+		}
+	}
+	// Independent check of every hard constraint (the cbc results are
+	// disaggregated and applied by this package; trust, but verify).
+	if v := Verify(in, sol.Assignments); len(v) > 0 {
+		return nil, fmt.Errorf("solver: internal error: solution violates %s: %s", v[0].Kind, v[0].Message)
+	}
 	sol.Stats.Duration = time.Since(start)
 	return sol, nil
 }
+
+// resolvePending runs cbc on the components the combinatorial bounds left
+// open, concurrently (model building and cbc are read-only on the state;
+// applying a result is serialised). It returns the changes of the placed
+// count and bound, the number of components cbc proved, and notes. A cbc
+// failure falls back to the node-limited branch and bound for that
+// component and is reported in the notes, never as an error.
+func resolvePending(ctx context.Context, pend []*pendingComp, workers int, progress func(done, dp, db int)) (dp, db, proofs int, notes []string, err error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	// Largest first: better packing of the workers.
+	order := append([]*pendingComp(nil), pend...)
+	sort.SliceStable(order, func(a, b int) bool { return len(order[a].c.jobs) > len(order[b].c.jobs) })
+	var (
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		next    int
+		done    int
+		firstEr error
+		failed  bool
+	)
+	work := func() {
+		defer wg.Done()
+		for {
+			mu.Lock()
+			if next >= len(order) || firstEr != nil {
+				mu.Unlock()
+				return
+			}
+			pc := order[next]
+			next++
+			skip := failed
+			mu.Unlock()
+			var out *mipOutcome
+			var cerr error
+			if !skip {
+				out, cerr = pc.pl.mipSolve(ctx, pc.c, pc.placed, pc.ub, pc.pl.mipLimit())
+			}
+			mu.Lock()
+			if ctx.Err() != nil {
+				if firstEr == nil {
+					firstEr = ctx.Err()
+				}
+				mu.Unlock()
+				return
+			}
+			np, nub, ok := pc.placed, pc.ub, false
+			if cerr == nil && out != nil {
+				np, nub, ok, cerr = pc.pl.mipApply(pc.c, out, pc.placed)
+			}
+			if cerr != nil || skip {
+				if cerr != nil && !failed {
+					failed = true
+					notes = append(notes, fmt.Sprintf("cbc failed, placement continued with branch and bound: %v", cerr))
+				}
+				np, nub = pc.pl.branch(ctx, pc.c, pc.placed)
+				ok = np == nub
+			}
+			if ok {
+				proofs++
+			}
+			dp += np - pc.placed
+			db += nub - pc.ub
+			done++
+			progress(done, dp, db)
+			mu.Unlock()
+		}
+	}
+	for w := 0; w < min(workers, len(order)); w++ {
+		wg.Add(1)
+		go work()
+	}
+	wg.Wait()
+	if firstEr != nil {
+		return 0, 0, 0, nil, firstEr
+	}
+	return dp, db, proofs, notes, nil
+}
+
+const (
+	defaultSoftTimeLimit    = 20 * time.Second
+	defaultSoftMaxNodes     = 2000
+	defaultSoftMaxVariables = 20_000
+)
 
 const wasteScale = 10_000_000 // one soft point outweighs any waste difference
 

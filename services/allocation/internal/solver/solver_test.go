@@ -275,7 +275,7 @@ func TestOptimalVsBruteForce(t *testing.T) {
 // instances; the full objective's gap is logged.
 func TestOptimalVsCBC(t *testing.T) {
 	requireCBC(t)
-	for seed := uint64(1); seed <= 4; seed++ {
+	for seed := uint64(1); seed <= 6; seed++ {
 		in := Generate(GenConfig{Seed: seed, Rooms: 8, Sections: 45, MinDays: 1, MaxDays: 3, HoldShare: 0.2})
 		sol := mustSolve(t, in)
 		p, err := newProblem(&in)
@@ -295,6 +295,12 @@ func TestOptimalVsCBC(t *testing.T) {
 		t.Logf("seed %d: placed %d = cbc %d (proven %v); soft %d vs cbc optimum %d (gap %.1f%%)", seed, sol.Stats.Placed, opt, sol.Stats.PlacedProven, sol.Stats.SoftScore, softOpt, 100*float64(softOpt-int64(sol.Stats.SoftScore))/float64(max(softOpt, 1)))
 		if int64(sol.Stats.SoftScore) > softOpt {
 			t.Fatalf("seed %d: soft score %d above the exact optimum %d: score accounting differs from the model", seed, sol.Stats.SoftScore, softOpt)
+		}
+		if !sol.Stats.PlacedProven || sol.Stats.SoftMethod != "mip" || !sol.Stats.SoftProven {
+			t.Fatalf("seed %d: small instance not solved exactly: %+v", seed, sol.Stats)
+		}
+		if int64(sol.Stats.SoftScore) != softOpt || int64(sol.Stats.SoftUpperBound) != softOpt {
+			t.Fatalf("seed %d: soft %d (bound %d) claimed optimal, oracle optimum %d", seed, sol.Stats.SoftScore, sol.Stats.SoftUpperBound, softOpt)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/planta-dev/planta/libs/clientip"
 	"github.com/planta-dev/planta/libs/service"
 
 	"github.com/planta-dev/planta/services/identity/internal/httpapi"
@@ -77,7 +78,7 @@ func Build(ctx context.Context, d *service.Deps, cfg Config, hasher password.Has
 	if err != nil {
 		return nil, err
 	}
-	ips, err := httpapi.NewClientIPs(cfg.TrustedProxies)
+	ips, err := clientip.New(cfg.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("PLANTA_TRUSTED_PROXIES: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/planta-dev/planta/libs/authn"
+	"github.com/planta-dev/planta/libs/clientip"
 
 	"github.com/planta-dev/planta/services/identity/internal/accesslog"
 	"github.com/planta-dev/planta/services/identity/internal/user"
@@ -26,13 +27,13 @@ type AccessLogQuerier interface {
 type API struct {
 	users     *user.Manager
 	accessLog AccessLogQuerier
-	ips       *ClientIPs
+	ips       *clientip.Resolver
 	log       *slog.Logger
 	now       func() time.Time
 }
 
 // New returns the API.
-func New(users *user.Manager, accessLog AccessLogQuerier, ips *ClientIPs, log *slog.Logger, now func() time.Time) *API {
+func New(users *user.Manager, accessLog AccessLogQuerier, ips *clientip.Resolver, log *slog.Logger, now func() time.Time) *API {
 	if now == nil {
 		now = time.Now
 	}

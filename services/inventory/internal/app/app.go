@@ -11,6 +11,7 @@ import (
 
 	"github.com/planta-dev/planta/libs/audit"
 	"github.com/planta-dev/planta/libs/authn"
+	"github.com/planta-dev/planta/libs/clientip"
 	"github.com/planta-dev/planta/libs/httpserver"
 	"github.com/planta-dev/planta/libs/service"
 
@@ -29,7 +30,7 @@ func Spec(version string) service.Spec {
 		OpenAPI:      httpapi.OpenAPI,
 		Setup: func(ctx context.Context, d *service.Deps) error {
 			st := store.New(d.Pool, d.Tel.TracerProvider, d.Log, time.Now)
-			Mount(d.Server, d.Public, st, d.Audit, d.Log)
+			Mount(d.Server, d.Public, st, d.Audit, d.ClientIPs, d.Log)
 			return nil
 		},
 		Commands: map[string]service.Command{
@@ -40,8 +41,8 @@ func Spec(version string) service.Spec {
 
 // Mount installs the impersonation audit hook and registers the API routes; tests call
 // it with their own server, router and audit sink.
-func Mount(srv *httpserver.Server, rt *authn.Router, st *store.Store, sink audit.Sink, log *slog.Logger) {
-	srv.Public.Use(audit.ImpersonationWrites("inventory", sink, log))
+func Mount(srv *httpserver.Server, rt *authn.Router, st *store.Store, sink audit.Sink, ips *clientip.Resolver, log *slog.Logger) {
+	srv.Public.Use(audit.ImpersonationWrites("inventory", sink, ips, log))
 	httpapi.New(st, log, time.Now).Register(rt)
 }
 

@@ -137,7 +137,7 @@ func newEnv(t testing.TB) *env {
 	rt := authn.NewRouter(srv.Public, authn.NewSessionClient(auth.URL, &http.Client{Timeout: 10 * time.Second}), log)
 	st := store.New(pool, tel.TracerProvider, log, time.Now)
 	sink := &fakeSink{}
-	app.Mount(srv, rt, st, sink, log)
+	app.Mount(srv, rt, st, sink, nil, log)
 	hs := httptest.NewServer(srv.Handler(srv.Public))
 	t.Cleanup(hs.Close)
 	return &env{t: t, url: hs.URL, auth: auth, sink: sink, router: rt, server: srv, store: st}

@@ -29,7 +29,8 @@ type Model struct {
 	items []itemParams
 
 	llc   []int32
-	order []int32 // items sorted by (low-level code, index): planning order
+	order []int32 // planning order: by low-level code, then index
+	pos   []int32 // position of each item in order
 
 	// components of each parent, in input line order
 	compStart  []int32
@@ -484,8 +485,10 @@ func (m *Model) levels() error {
 		cnt[l+1] += cnt[l]
 	}
 	m.order = make([]int32, n)
+	m.pos = make([]int32, n)
 	for i, l := range m.llc {
 		m.order[cnt[l]] = int32(i)
+		m.pos[i] = cnt[l]
 		cnt[l]++
 	}
 	return nil

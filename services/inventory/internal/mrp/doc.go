@@ -10,20 +10,29 @@
 //
 // # Using it
 //
-//	m, err := mrp.Compile(in)        // validate, index, low-level codes
-//	plan := m.Plan()                 // regenerative run
-//	rec := plan.Record(i)            // MRP record of item i, computed on demand
-//	pegs := plan.PegOrder(o)         // which independent demands order o serves
-//	next, _ := m2.PlanNetChange(plan, changed) // net change against a newer model
+//	m, err := mrp.Compile(in)      // validate, index, low-level codes
+//	plan := m.Plan()               // regenerative run
+//	for i := range m.NumItems() {
+//		from, to := plan.OrderRange(i) // order ids of item i
+//		for k := from; k < to; k++ {
+//			o := plan.Order(k)     // item, make/buy, quantity, release, due, firm
+//		}
+//		exc := plan.ExceptionsOf(i)
+//		rec := plan.Record(i)      // MRP record, computed on demand
+//	}
+//	pegs := plan.PegOrder(k)       // the independent demands order k serves
+//	changed, ok := mrp.ChangedItems(m, m2)
+//	next, err := m2.PlanNetChange(plan, changed) // equals m2.Plan()
 //
 // Items are addressed by their position in Input.Items ("dense index") in all
 // outputs; Model.ID and Model.Index translate to and from ItemID.
 //
-// Simulation is a run on modified inputs: shallow-copy the Input, replace the
-// slices you change (for example a cloned Demand slice with extra entries) and
-// Compile the copy. Compile copies what it keeps and never mutates the Input; a
-// Model and a Plan are immutable once returned, so several runs may share
-// them concurrently.
+// Simulation is a run on modified inputs: Input.Clone, edit the clone (extra
+// demand, a changed lead time), Compile and Plan it. For a small change,
+// ChangedItems plus PlanNetChange against the base plan re-plans only what
+// the change reaches. Compile copies what it keeps and never mutates the
+// Input; a Model and a Plan are immutable once returned, so any number of
+// goroutines may read them and run plans from them concurrently.
 //
 // # Conventions
 //
@@ -43,7 +52,7 @@
 //     receipt under lot-for-lot without modifiers.
 //   - Firmed planned orders are fixed supply (quantity, release, due) that the
 //     engine keeps and nets before sizing new orders; they appear in the
-//     planned-receipts and planned-releases rows and in Plan.Orders with Firm
+//     planned-receipts and planned-releases rows and among the plan's orders with Firm
 //     set. Scheduled receipts are open orders whose components were already
 //     issued, so they create no dependent demand; planned and firmed orders
 //     do, at their release bucket.
@@ -103,8 +112,12 @@
 // # Performance
 //
 // The run is a single pass over items in low-level-code order using flat
-// slices indexed by dense item index; the hot loop does not allocate apart
-// from appending orders. Each item's gross requirements are pulled from its
-// parents' orders (in a fixed where-used order), which makes the arithmetic
-// of a net-change run identical, bit for bit, to a regenerative run.
+// slices indexed by dense item index; the hot loop does no map look-ups and
+// allocates nothing apart from appending 16-byte order records to the plan.
+// Each item's gross requirements are pulled from its parents' orders in a
+// fixed where-used order, which makes the arithmetic of a net-change run
+// identical, bit for bit, to a regenerative run. Wagner–Whitin is the exact
+// O(n²) dynamic programme, pruned with the planning-horizon theorem. Compile
+// (validation, the ID map, low-level codes) is a separate step so a service
+// can compile once per input version.
 package mrp

@@ -1,6 +1,7 @@
 package mrp
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 )
@@ -9,11 +10,20 @@ import (
 // them (their components, transitively, in this model's BOM and in the BOM
 // of prev's model, so a component that lost a parent is re-planned too);
 // every other item keeps prev's orders and exceptions. The result equals
-// m.Plan() exactly, provided that changed lists every item whose own inputs
+// m.Plan() exactly (the same orders and exceptions per item, bit for bit;
+// only order ids differ, see Plan), provided that changed lists every item whose own inputs
 // differ between prev's model and m: item data, independent demand,
 // scheduled receipts, firmed orders, or its where-used lines (a BOM line
 // change may name either its parent or its component). ChangedItems
 // computes that set.
+//
+// The new plan shares prev's order and exception storage: the first
+// net-change run from a plan appends its re-planned orders after prev's in
+// place (prev never reads past its own length); a second one from the same
+// plan copies the storage first. Carried-over orders keep their ids. When
+// dead (superseded) orders outnumber live ones, the run is regenerative,
+// which compacts the storage. The cost of a net change is therefore the
+// re-planned items plus copying four int32 per item, not the whole plan.
 //
 // If the two models do not have the same items in the same order (an item
 // was added, removed or moved) or prev is nil or has another horizon, it
@@ -36,9 +46,11 @@ func (m *Model) PlanNetChange(prev *Plan, changed []ItemID) (*Plan, error) {
 			stack = append(stack, i)
 		}
 	}
+	var items []int32
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
+		items = append(items, p)
 		for _, mm := range [2]*Model{m, old} {
 			for k := mm.compStart[p]; k < mm.compStart[p+1]; k++ {
 				if c := mm.compItem[k]; !affected[c] {
@@ -48,58 +60,52 @@ func (m *Model) PlanNetChange(prev *Plan, changed []ItemID) (*Plan, error) {
 			}
 		}
 	}
+	// Parents before components: this model's planning order.
+	slices.SortFunc(items, func(a, b int32) int { return cmp.Compare(m.pos[a], m.pos[b]) })
 
-	pl := newPlanner(m, prev.NumOrders())
-	var replanned []int32
-	for _, i := range m.order {
-		if affected[i] {
-			pl.planItem(i)
-			replanned = append(replanned, i)
-		} else {
-			pl.copyItem(prev, i)
-		}
+	// Dead orders of re-planned items stay in the arena; once they outweigh
+	// the live ones a regenerative run (same result) compacts it.
+	dead := len(prev.ords) - prev.live
+	for _, i := range items {
+		dead += int(prev.ordEnd[i] - prev.ordStart[i])
 	}
-	pl.plan.replanned = replanned
-	if replanned == nil {
-		pl.plan.replanned = []int32{}
+	if dead > prev.live+1024 {
+		return m.Plan(), nil
 	}
-	return pl.plan, nil
-}
 
-// copyItem carries an unaffected item's orders and exceptions over from the
-// previous plan, re-basing order indices and mapping input indices of firmed
-// orders and scheduled receipts through their ordinal within the item (the
-// item's own inputs are unchanged, but other items' entries may have moved).
-func (p *planner) copyItem(prev *Plan, i int32) {
-	pl, m, old := p.plan, p.m, prev.model
-	from, to := prev.ordStart[i], prev.ordEnd[i]
-	base := int32(len(pl.ordQty))
-	pl.ordStart[i] = base
-	pl.ordQty = append(pl.ordQty, prev.ordQty[from:to]...)
-	pl.ordRel = append(pl.ordRel, prev.ordRel[from:to]...)
-	pl.ordDue = append(pl.ordDue, prev.ordDue[from:to]...)
-	pl.ordItem = append(pl.ordItem, prev.ordItem[from:to]...)
-	pl.ordEnd[i] = int32(len(pl.ordQty))
-	if m.firmStart[i+1] > m.firmStart[i] {
-		j, _ := slices.BinarySearch(prev.firmOrd, from)
-		for ; j < len(prev.firmOrd) && prev.firmOrd[j] < to; j++ {
-			pl.firmOrd = append(pl.firmOrd, prev.firmOrd[j]-from+base)
-			pl.firmSrc = append(pl.firmSrc, m.firmIdx[m.firmStart[i]+old.firmLocal[prev.firmSrc[j]]])
-		}
+	np := &Plan{
+		model:    m,
+		ordStart: slices.Clone(prev.ordStart),
+		ordEnd:   slices.Clone(prev.ordEnd),
+		excStart: slices.Clone(prev.excStart),
+		excEnd:   slices.Clone(prev.excEnd),
+		live:     prev.live,
+		liveExc:  prev.liveExc,
+		// Firmed orders are few: copied. Ids given out below are larger
+		// than all previous ones, so the list stays sorted.
+		firmOrd:   slices.Clone(prev.firmOrd),
+		firmLocal: slices.Clone(prev.firmLocal),
 	}
-	ebase := int32(len(pl.Exceptions))
-	pl.excStart[i] = ebase
-	pl.Exceptions = append(pl.Exceptions, prev.Exceptions[prev.excStart[i]:prev.excEnd[i]]...)
-	for k := ebase; k < int32(len(pl.Exceptions)); k++ {
-		e := &pl.Exceptions[k]
-		if e.Order >= 0 {
-			e.Order += base - from
-		}
-		if e.Receipt >= 0 {
-			e.Receipt = m.srIdx[m.srStart[i]+old.srLocal[e.Receipt]]
-		}
+	if prev.claimed.CompareAndSwap(false, true) {
+		// Extend the previous arenas in place: prev only ever reads below
+		// its own lengths, so appending beyond them is invisible to it.
+		np.ords, np.exc = prev.ords, prev.exc
+	} else {
+		np.ords = append(make([]orderRec, 0, len(prev.ords)+len(prev.ords)/4+1024), prev.ords...)
+		np.exc = append(make([]Exception, 0, len(prev.exc)+len(prev.exc)/4+64), prev.exc...)
 	}
-	pl.excEnd[i] = int32(len(pl.Exceptions))
+	pl := &planner{m: m, plan: np}
+	pl.scratch(m.h)
+	for _, i := range items {
+		np.live -= int(np.ordEnd[i] - np.ordStart[i])
+		np.liveExc -= int(np.excEnd[i] - np.excStart[i])
+		pl.planItem(i)
+	}
+	np.replanned = items
+	if items == nil {
+		np.replanned = []int32{}
+	}
+	return np, nil
 }
 
 func sameItems(a, b *Model) bool {

@@ -37,19 +37,13 @@ func (k PegKind) String() string {
 // pegged to that parent's excess). The pegs of one order add up to its
 // receipt quantity.
 type Peg struct {
-	Order int32 // order index (Plan.Order)
+	Order int32 // order id (Plan.Order)
 	Kind  PegKind
 	// Demand is the index in Input.Demand for PegDemand, -1 otherwise.
 	Demand int32
 	// Item is the item of the demand, safety stock or excess.
 	Item     int32
 	Quantity float64
-}
-
-type pegKey struct {
-	kind   PegKind
-	demand int32
-	item   int32
 }
 
 // pegger resolves pegs item by item in planning order, so a parent's orders
@@ -63,7 +57,13 @@ type pegger struct {
 	elems []pegElem
 	links []pegLink
 	acc   []Peg
-	idx   map[pegKey]int
+	// slot finds the accumulated peg of a target in O(1): slot[key] is
+	// valid when stamp[key] == the current order's stamp. Keys: demand
+	// index, then nDemand + item for safety stock, nDemand + n + item for
+	// excess.
+	slot  []int32
+	stamp []uint32
+	cur   uint32
 }
 
 // pegElem is one demand element of an item.
@@ -73,6 +73,11 @@ type pegElem struct {
 	parent int32   // parent order index for dependent demand, -1 otherwise
 	demand int32   // Input.Demand index for independent demand
 	qty    float64
+	// Pieces of one element are resolved in increasing offset order, so a
+	// cursor into the parent's pegs (index, quantity before it) makes
+	// resolving an element linear instead of quadratic.
+	cur    int32
+	curCum float64
 }
 
 // pegLink is a piece of an order allocated to a piece of a demand element.
@@ -83,11 +88,11 @@ type pegLink struct {
 	qty    float64
 }
 
-// Pegging returns the pegs of every order, grouped by order index
-// ascending. Full pegging can be large (a low-level component may serve
+// Pegging returns the pegs of every order, grouped by order in the order of
+// AllOrders. Full pegging can be large (a low-level component may serve
 // thousands of end demands); prefer PegOrder for a single order.
 func (p *Plan) Pegging() []Peg {
-	res := make([][]Peg, p.NumOrders())
+	res := make([][]Peg, len(p.ords))
 	pg := &pegger{p: p, get: func(o int32) []Peg { return res[o] }, set: func(o int32, pegs []Peg) { res[o] = pegs }}
 	for _, i := range p.model.order {
 		pg.item(i)
@@ -97,17 +102,19 @@ func (p *Plan) Pegging() []Peg {
 		n += len(r)
 	}
 	out := make([]Peg, 0, n)
-	for _, r := range res {
-		out = append(out, r...)
+	for _, i := range p.model.order {
+		for o := p.ordStart[i]; o < p.ordEnd[i]; o++ {
+			out = append(out, res[o]...)
+		}
 	}
 	return out
 }
 
-// PegOrder returns the pegs of Orders[o]. It resolves only the items above
-// the order's item (its where-used closure).
+// PegOrder returns the pegs of order o (Plan.Order(o)). It resolves only
+// the items above the order's item (its where-used closure).
 func (p *Plan) PegOrder(o int) []Peg {
 	m := p.model
-	item := p.ordItem[o]
+	item := p.ords[o].item
 	// Upward closure.
 	up := map[int32]bool{item: true}
 	stack := []int32{item}
@@ -151,7 +158,7 @@ func (pg *pegger) item(c int32) {
 		par, f := m.parItem[k], m.parFactor[k]
 		from, to := p.ordStart[par], p.ordEnd[par]
 		for o := from; o < to; o++ {
-			els = append(els, pegElem{bucket: p.ordRel[o], kind: PegDemand, parent: o, demand: -1, qty: p.ordQty[o] * f})
+			els = append(els, pegElem{bucket: int32(p.ords[o].rel), kind: PegDemand, parent: o, demand: -1, qty: p.ords[o].qty * f})
 		}
 	}
 	slices.SortStableFunc(els, func(a, b pegElem) int { return cmp.Compare(a.bucket, b.bucket) })
@@ -178,7 +185,7 @@ func (pg *pegger) item(c int32) {
 	from, to := p.ordStart[c], p.ordEnd[c]
 	excess := make([]float64, to-from)
 	for o := from; o < to; o++ {
-		for srK < srEnd && m.srBucket[srK] <= p.ordDue[o] {
+		for srK < srEnd && m.srBucket[srK] <= int32(p.ords[o].due) {
 			take(-1, m.srQty[srK])
 			srK++
 		}
@@ -205,16 +212,17 @@ func (pg *pegger) item(c int32) {
 
 func (pg *pegger) reset() {
 	pg.acc = pg.acc[:0]
-	clear(pg.idx)
+	pg.cur++
 }
 
-// add accumulates a peg, merging pegs to the same target. Long lists use an
-// index map so a component serving thousands of demands stays linear.
+// add accumulates a peg, merging pegs to the same target. Short lists are
+// searched linearly; once an order has many targets (a low-level component
+// serving thousands of end demands) an O(1) slot index takes over, so full
+// pegging stays linear in its output.
 func (pg *pegger) add(kind PegKind, demand, item int32, qty float64) {
 	if qty <= 0 {
 		return
 	}
-	k := pegKey{kind, demand, item}
 	if len(pg.acc) < 16 {
 		for j := range pg.acc {
 			if a := &pg.acc[j]; a.Kind == kind && a.Demand == demand && a.Item == item {
@@ -222,22 +230,41 @@ func (pg *pegger) add(kind PegKind, demand, item int32, qty float64) {
 				return
 			}
 		}
-	} else {
-		if pg.idx == nil {
-			pg.idx = map[pegKey]int{}
-		}
-		if len(pg.idx) == 0 {
-			for j, a := range pg.acc {
-				pg.idx[pegKey{a.Kind, a.Demand, a.Item}] = j
+		pg.acc = append(pg.acc, Peg{Kind: kind, Demand: demand, Item: item, Quantity: qty})
+		if len(pg.acc) == 16 {
+			for j, a := range pg.acc { // switch to the index
+				pg.setSlot(pg.key(a.Kind, a.Demand, a.Item), j)
 			}
 		}
-		if j, ok := pg.idx[k]; ok {
-			pg.acc[j].Quantity += qty
-			return
-		}
-		pg.idx[k] = len(pg.acc)
+		return
 	}
+	k := pg.key(kind, demand, item)
+	if pg.stamp[k] == pg.cur {
+		pg.acc[pg.slot[k]].Quantity += qty
+		return
+	}
+	pg.setSlot(k, len(pg.acc))
 	pg.acc = append(pg.acc, Peg{Kind: kind, Demand: demand, Item: item, Quantity: qty})
+}
+
+func (pg *pegger) key(kind PegKind, demand, item int32) int32 {
+	m := pg.p.model
+	switch kind {
+	case PegDemand:
+		return demand
+	case PegSafetyStock:
+		return int32(len(m.demIdx)) + item
+	}
+	return int32(len(m.demIdx)+len(m.ids)) + item
+}
+
+func (pg *pegger) setSlot(k int32, j int) {
+	if pg.slot == nil {
+		m := pg.p.model
+		n := len(m.demIdx) + 2*len(m.ids)
+		pg.slot, pg.stamp = make([]int32, n), make([]uint32, n)
+	}
+	pg.stamp[k], pg.slot[k] = pg.cur, int32(j)
 }
 
 // resolve maps one link onto targets. A dependent-demand element covers the
@@ -254,17 +281,21 @@ func (pg *pegger) resolve(c int32, l pegLink) {
 		parent := pg.get(el.parent)
 		recv := pg.p.receipt(el.parent)
 		lo, hi := l.offset/el.qty, (l.offset+l.qty)/el.qty
-		cum := 0.0
-		for _, pp := range parent {
+		cum := el.curCum
+		for j := int(el.cur); j < len(parent); j++ {
+			pp := &parent[j]
 			a, b := cum/recv, (cum+pp.Quantity)/recv
-			cum += pp.Quantity
-			if b <= lo {
-				continue
-			}
 			if a >= hi {
 				break
 			}
-			pg.add(pp.Kind, pp.Demand, pp.Item, (min(b, hi)-max(a, lo))*el.qty)
+			if b > lo {
+				pg.add(pp.Kind, pp.Demand, pp.Item, (min(b, hi)-max(a, lo))*el.qty)
+			}
+			if b > hi {
+				break // the rest of this peg belongs to the next piece
+			}
+			cum += pp.Quantity
+			el.cur, el.curCum = int32(j+1), cum
 		}
 	}
 }
@@ -283,6 +314,7 @@ func (pg *pegger) finish(o, c int32, excess float64) {
 
 // receipt is the good quantity of order o, computed exactly as the run did.
 func (p *Plan) receipt(o int32) float64 {
-	it := &p.model.items[p.ordItem[o]]
-	return receiptOf(p.ordQty[o], it.scrap, 1+it.scrap)
+	r := &p.ords[o]
+	it := &p.model.items[r.item]
+	return receiptOf(r.qty, it.scrap, 1+it.scrap)
 }

@@ -3,35 +3,41 @@ package mrp
 import (
 	"math"
 	"slices"
+	"sync/atomic"
 )
 
-// Plan is the result of a run. Orders are grouped by item in planning order
-// (low-level code, then index), by due bucket within an item; Exceptions
-// likewise. A Plan is immutable: the storage layer reads it, and Record and
-// the pegging functions compute views of it on demand.
+// Plan is the result of a run. It is immutable: the storage layer reads it,
+// and Record and the pegging functions compute views of it on demand.
 //
-// Orders are stored column-wise (20 bytes an order instead of a 40-byte
-// struct): writing millions of orders is a large share of a run, and pulling
-// parents' releases streams only the release and quantity columns. Order(k)
-// assembles the PlannedOrder view without allocating.
+// Orders are identified by an order id (Order, OrderRange, Exception.Order,
+// Peg.Order). Ids are dense, in planning order, for a regenerative plan; a
+// net-change plan keeps the ids of every order it carried over and gives
+// new ids to re-planned items' orders, so ids are then not dense: iterate
+// items with OrderRange (or use AllOrders), not 0..NumOrders.
+//
+// Orders are stored as compact 16-byte records in an append-only arena.
+// Writing millions of orders and pulling parents' releases are memory-bound,
+// so bytes per order are run time; and a net-change run appends its
+// re-planned orders to the arena of the plan it starts from instead of
+// copying it, which keeps it proportional to what changed.
 type Plan struct {
-	// Exceptions holds every exception message.
-	Exceptions []Exception
+	model *Model
+	ords  []orderRec  // arena: orders by id
+	exc   []Exception // arena; Receipt holds the item-local ordinal
+	// firmed orders are few: their ids (ascending) and item-local ordinals
+	// among the item's firm orders.
+	firmOrd   []int32
+	firmLocal []int32
 
-	model   *Model
-	ordQty  []float64 // order quantity
-	ordRel  []int32   // release bucket
-	ordDue  []int32   // due bucket
-	ordItem []int32
-	// firmed orders are few: their order indices (ascending) and their
-	// indices in Input.Firm.
-	firmOrd []int32
-	firmSrc []int32
-
-	ordStart []int32 // per item: orders ordStart[i]..ordEnd[i]-1
+	ordStart []int32 // per item: order ids ordStart[i]..ordEnd[i]-1
 	ordEnd   []int32
 	excStart []int32
 	excEnd   []int32
+	live     int // orders reachable from items (the arena may hold dead ones)
+	liveExc  int
+	// claimed is set by the first net-change run that extends this plan's
+	// arenas in place; any other must copy them.
+	claimed atomic.Bool
 	// replanned lists the items a net-change run planned (nil: all of them).
 	replanned []int32
 }
@@ -40,34 +46,37 @@ type Plan struct {
 func (p *Plan) Model() *Model { return p.model }
 
 // NumOrders is the number of orders, firmed ones included.
-func (p *Plan) NumOrders() int { return len(p.ordQty) }
+func (p *Plan) NumOrders() int { return p.live }
 
-// Order returns order k (0 <= k < NumOrders).
+// Order returns the order with id k.
 func (p *Plan) Order(k int) PlannedOrder {
-	i := p.ordItem[k]
-	it := &p.model.items[i]
-	q := p.ordQty[k]
-	o := PlannedOrder{Quantity: q, Receipt: receiptOf(q, it.scrap, 1+it.scrap), Item: i,
-		Release: p.ordRel[k], Due: p.ordDue[k], Firm: -1, Buy: it.buy}
+	r := &p.ords[k]
+	m := p.model
+	it := &m.items[r.item]
+	o := PlannedOrder{Quantity: r.qty, Receipt: receiptOf(r.qty, it.scrap, 1+it.scrap), Item: r.item,
+		Release: int32(r.rel), Due: int32(r.due), Firm: -1, Buy: it.buy}
 	if j, ok := slices.BinarySearch(p.firmOrd, int32(k)); ok {
-		o.Firm = p.firmSrc[j]
+		o.Firm = m.firmIdx[m.firmStart[r.item]+p.firmLocal[j]]
 	} else {
 		o.PastDue = o.Due-it.lt < 0
 	}
 	return o
 }
 
-// AllOrders materialises every order (convenient for tests and small plans;
-// the storage layer should iterate with Order to avoid the copy).
+// AllOrders materialises every order, grouped by item in planning order
+// (convenient for tests and small plans; the storage layer should iterate
+// items with OrderRange and Order to avoid the copy).
 func (p *Plan) AllOrders() []PlannedOrder {
-	out := make([]PlannedOrder, len(p.ordQty))
-	for k := range out {
-		out[k] = p.Order(k)
+	out := make([]PlannedOrder, 0, p.live)
+	for _, i := range p.model.order {
+		for k := p.ordStart[i]; k < p.ordEnd[i]; k++ {
+			out = append(out, p.Order(int(k)))
+		}
 	}
 	return out
 }
 
-// OrderRange returns the half-open range of item i's order indices.
+// OrderRange returns the half-open range of item i's order ids, by due bucket.
 func (p *Plan) OrderRange(i int) (from, to int) { return int(p.ordStart[i]), int(p.ordEnd[i]) }
 
 // OrdersOf materialises item i's orders, by due bucket.
@@ -80,12 +89,38 @@ func (p *Plan) OrdersOf(i int) []PlannedOrder {
 	return out
 }
 
-// ExceptionsOf returns the exceptions of item i.
-func (p *Plan) ExceptionsOf(i int) []Exception { return p.Exceptions[p.excStart[i]:p.excEnd[i]] }
+// NumExceptions is the number of exception messages.
+func (p *Plan) NumExceptions() int { return p.liveExc }
+
+// Exceptions returns every exception message, grouped by item in planning
+// order.
+func (p *Plan) Exceptions() []Exception {
+	out := make([]Exception, 0, p.liveExc)
+	for _, i := range p.model.order {
+		out = p.appendExceptions(out, i)
+	}
+	return out
+}
+
+// ExceptionsOf returns the exception messages of item i.
+func (p *Plan) ExceptionsOf(i int) []Exception { return p.appendExceptions(nil, int32(i)) }
+
+func (p *Plan) appendExceptions(out []Exception, i int32) []Exception {
+	m := p.model
+	for _, e := range p.exc[p.excStart[i]:p.excEnd[i]] {
+		if e.Receipt >= 0 {
+			e.Receipt = m.srIdx[m.srStart[i]+e.Receipt]
+		}
+		out = append(out, e)
+	}
+	return out
+}
 
 // Replanned returns the dense indices a net-change run re-planned, in
-// planning order, so the storage layer writes only what changed; it is nil
-// for a regenerative run (every item was planned).
+// planning order, so the storage layer writes only what changed (every
+// other item's orders, ids included, and exceptions are as in the previous
+// plan). It is nil when the run was regenerative, including a net-change
+// call that fell back to one: then everything must be rewritten.
 func (p *Plan) Replanned() []int32 { return p.replanned }
 
 // planner holds the per-run scratch buffers; one per run, reused per item
@@ -101,25 +136,15 @@ type planner struct {
 	wwChoice []int32
 	segEnd   []int32
 	plan     *Plan
+	sink     float64 // see touch
 }
 
 func newPlanner(m *Model, ordersHint int) *planner {
-	h := m.h
 	n := len(m.ids)
-	return &planner{
-		m:        m,
-		gross:    make([]float64, h),
-		avail:    make([]float64, h),
-		need:     make([]float64, h),
-		wwF:      make([]float64, h+1),
-		wwR:      make([]float64, h),
-		wwChoice: make([]int32, h+1),
-		segEnd:   make([]int32, h),
+	p := &planner{
+		m: m,
 		plan: &Plan{
-			ordQty:   make([]float64, 0, ordersHint),
-			ordRel:   make([]int32, 0, ordersHint),
-			ordDue:   make([]int32, 0, ordersHint),
-			ordItem:  make([]int32, 0, ordersHint),
+			ords:     make([]orderRec, 0, ordersHint),
 			model:    m,
 			ordStart: make([]int32, n),
 			ordEnd:   make([]int32, n),
@@ -127,14 +152,31 @@ func newPlanner(m *Model, ordersHint int) *planner {
 			excEnd:   make([]int32, n),
 		},
 	}
+	p.scratch(m.h)
+	return p
+}
+
+func (p *planner) scratch(h int) {
+	p.gross = make([]float64, h)
+	p.avail = make([]float64, h)
+	p.need = make([]float64, h)
+	p.wwF = make([]float64, h+1)
+	p.wwR = make([]float64, h)
+	p.wwChoice = make([]int32, h+1)
+	p.segEnd = make([]int32, h)
 }
 
 // Plan runs a regenerative plan: every item, level by level.
 func (m *Model) Plan() *Plan {
-	// Most items end up with a handful of orders; guessing avoids several
-	// slice doublings of the largest buffer.
+	// Room for up to 32 orders per item: growing the largest buffer would
+	// copy it several times, untouched capacity costs only address space,
+	// and the slack lets later net-change runs extend the arena in place.
 	p := newPlanner(m, len(m.ids)*min(m.h, 32))
-	for _, i := range m.order {
+	order := m.order
+	for k, i := range order {
+		if k+2 < len(order) {
+			p.touch(order[k+2])
+		}
 		p.planItem(i)
 	}
 	return p.plan
@@ -160,9 +202,22 @@ func grossOf(m *Model, pl *Plan, i int32, g []float64) {
 	for k := m.parStart[i]; k < m.parStart[i+1]; k++ {
 		par, f := m.parItem[k], m.parFactor[k]
 		from, to := pl.ordStart[par], pl.ordEnd[par]
-		rb, rq := pl.ordRel[from:to], pl.ordQty[from:to]
-		for k := range rb {
-			g[rb[k]] += rq[k] * f
+		for _, o := range pl.ords[from:to] {
+			g[o.rel] += o.qty * f
+		}
+	}
+}
+
+// touch loads the first order record of each parent of item j a couple of
+// items ahead of planning it. Go has no prefetch instruction; an early load
+// whose value is only folded into a sink lets the CPU overlap those cache
+// (and TLB) misses with the current item's work, which is what keeps a
+// 1M-item plan, whose orders do not fit in any cache, close to linear.
+func (p *planner) touch(j int32) {
+	m, pl := p.m, p.plan
+	for k := m.parStart[j]; k < m.parStart[j+1]; k++ {
+		if s := pl.ordStart[m.parItem[k]]; int(s) < len(pl.ords) {
+			p.sink += pl.ords[s].qty
 		}
 	}
 }
@@ -200,15 +255,15 @@ func (p *planner) planItem(i int32) {
 		need[t] = req
 	}
 
-	pl.ordStart[i] = int32(len(pl.ordQty))
-	pl.excStart[i] = int32(len(pl.Exceptions))
+	pl.ordStart[i] = int32(len(pl.ords))
+	pl.excStart[i] = int32(len(pl.exc))
 	start := min(int(it.ptf), h)
 	if it.policy == WagnerWhitin && start < h && need[h-1] > Tolerance {
 		p.wagnerWhitin(start, it.s, it.h)
 	}
 	cum := 0.0
 	fK = m.firmStart[i]
-	belowAt := -1 // index in Exceptions of the open below-safety-stock run
+	belowAt := -1 // index in exc of the open below-safety-stock run
 	for t := 0; t < h; t++ {
 		for fK < fEnd && int(m.firmDue[fK]) == t {
 			p.emitFirm(i, it, fK)
@@ -221,20 +276,30 @@ func (p *planner) planItem(i int32) {
 		}
 		if short := ss - (avail[t] + cum); short > Tolerance {
 			if belowAt < 0 {
-				belowAt = len(pl.Exceptions)
-				pl.Exceptions = append(pl.Exceptions, Exception{Kind: ExceptionBelowSafetyStock, Item: i, Bucket: int32(t), ToBucket: -1, Quantity: short, Order: -1, Receipt: -1})
-			} else if short > pl.Exceptions[belowAt].Quantity {
-				pl.Exceptions[belowAt].Quantity = short
+				belowAt = len(pl.exc)
+				pl.exc = append(pl.exc, Exception{Kind: ExceptionBelowSafetyStock, Item: i, Bucket: int32(t), ToBucket: -1, Quantity: short, Order: -1, Receipt: -1})
+			} else if short > pl.exc[belowAt].Quantity {
+				pl.exc[belowAt].Quantity = short
 			}
 		} else {
 			belowAt = -1
 		}
 	}
-	pl.ordEnd[i] = int32(len(pl.ordQty))
+	pl.ordEnd[i] = int32(len(pl.ords))
 	if m.srStart[i] < srEnd || m.firmStart[i] < fEnd {
 		p.supplyMessages(i, it, g)
 	}
-	pl.excEnd[i] = int32(len(pl.Exceptions))
+	pl.excEnd[i] = int32(len(pl.exc))
+	pl.live += int(pl.ordEnd[i] - pl.ordStart[i])
+	pl.liveExc += int(pl.excEnd[i] - pl.excStart[i])
+}
+
+// orderRec is the stored form of an order. Buckets fit in int16 because
+// MaxBuckets does; receipt, make/buy and past-due are derived from the item.
+type orderRec struct {
+	qty      float64
+	rel, due int16
+	item     int32
 }
 
 // receiptOf converts an order quantity into the good quantity received.
@@ -283,11 +348,16 @@ func (p *planner) emit(i int32, it *itemParams, t int, good, scrapDiv float64) f
 	q = p.modify(it, q)
 	total := 0.0
 	if it.effMax > 0 && q > it.effMax+Tolerance {
-		n := int(ceilTol(q / it.effMax))
-		for k := 0; k < n-1; k++ {
+		for q > it.effMax+Tolerance {
 			total += p.appendOrder(i, it, t, it.effMax, scrapDiv)
+			q -= it.effMax
 		}
-		q = p.modify(it, q-float64(n-1)*it.effMax)
+		if q <= Tolerance { // float residue of an exact multiple of the maximum
+			return total
+		}
+		// effMax is a multiple of Multiple and >= Minimum, so capping only
+		// removes float residue that modify could round up a whole multiple.
+		q = min(p.modify(it, q), it.effMax)
 	}
 	return total + p.appendOrder(i, it, t, q, scrapDiv)
 }
@@ -307,7 +377,7 @@ func (p *planner) appendOrder(i int32, it *itemParams, t int, q, scrapDiv float6
 	pl := p.plan
 	rel := t - int(it.lt)
 	if rel < 0 {
-		pl.Exceptions = append(pl.Exceptions, Exception{Kind: ExceptionReleasePastDue, Item: i, Bucket: int32(rel), ToBucket: -1, Quantity: q, Order: int32(len(pl.ordQty)), Receipt: -1})
+		pl.exc = append(pl.exc, Exception{Kind: ExceptionReleasePastDue, Item: i, Bucket: int32(rel), ToBucket: -1, Quantity: q, Order: int32(len(pl.ords)), Receipt: -1})
 		rel = 0
 	}
 	pl.addOrder(i, int32(rel), int32(t), q)
@@ -317,20 +387,17 @@ func (p *planner) appendOrder(i int32, it *itemParams, t int, q, scrapDiv float6
 func (p *planner) emitFirm(i int32, it *itemParams, k int32) {
 	m, pl := p.m, p.plan
 	rel, due, q := m.firmRelease[k], m.firmDue[k], m.firmQty[k]
-	o := int32(len(pl.ordQty))
+	o := int32(len(pl.ords))
 	if due-rel < it.lt {
-		pl.Exceptions = append(pl.Exceptions, Exception{Kind: ExceptionLeadTimeViolation, Item: i, Bucket: rel, ToBucket: -1, Quantity: q, Order: o, Receipt: -1})
+		pl.exc = append(pl.exc, Exception{Kind: ExceptionLeadTimeViolation, Item: i, Bucket: rel, ToBucket: -1, Quantity: q, Order: o, Receipt: -1})
 	}
 	pl.firmOrd = append(pl.firmOrd, o)
-	pl.firmSrc = append(pl.firmSrc, m.firmIdx[k])
+	pl.firmLocal = append(pl.firmLocal, k-m.firmStart[i])
 	pl.addOrder(i, rel, due, q)
 }
 
 func (pl *Plan) addOrder(i, rel, due int32, q float64) {
-	pl.ordQty = append(pl.ordQty, q)
-	pl.ordRel = append(pl.ordRel, rel)
-	pl.ordDue = append(pl.ordDue, due)
-	pl.ordItem = append(pl.ordItem, i)
+	pl.ords = append(pl.ords, orderRec{qty: q, rel: int16(rel), due: int16(due), item: i})
 }
 
 // supplyMessages compares each scheduled receipt and firmed order with its
@@ -375,7 +442,7 @@ func (p *planner) supplyMessages(i int32, it *itemParams, g []float64) {
 			report = false // needed exactly when due
 		}
 		if isSR {
-			e.Receipt = m.srIdx[srK]
+			e.Receipt = srK - m.srStart[i] // item-local; Exceptions translates
 			srK++
 		} else {
 			e.Order = pl.firmOrd[firmOrder]
@@ -383,7 +450,7 @@ func (p *planner) supplyMessages(i int32, it *itemParams, g []float64) {
 			fK++
 		}
 		if report {
-			pl.Exceptions = append(pl.Exceptions, e)
+			pl.exc = append(pl.exc, e)
 		}
 		have += qty
 	}

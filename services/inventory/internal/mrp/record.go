@@ -39,9 +39,9 @@ func (p *Plan) Record(i int) Record {
 	}
 	it := &m.items[i]
 	for k := p.ordStart[i]; k < p.ordEnd[i]; k++ {
-		q := p.ordQty[k]
-		r.PlannedReceipts[p.ordDue[k]] += receiptOf(q, it.scrap, 1+it.scrap)
-		r.PlannedReleases[p.ordRel[k]] += q
+		o := &p.ords[k]
+		r.PlannedReceipts[o.due] += receiptOf(o.qty, it.scrap, 1+it.scrap)
+		r.PlannedReleases[o.rel] += o.qty
 	}
 	poh := r.OnHand
 	for t := 0; t < h; t++ {

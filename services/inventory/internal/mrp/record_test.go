@@ -140,7 +140,7 @@ func TestModifiersSplitAndPastDue(t *testing.T) {
 		t.Errorf("orders %v, want %v", got, want)
 	}
 	var pastDue []int32
-	for _, e := range p.Exceptions {
+	for _, e := range p.Exceptions() {
 		if e.Kind == ExceptionReleasePastDue {
 			pastDue = append(pastDue, e.Bucket)
 		}
@@ -214,13 +214,13 @@ func TestMultiLevel(t *testing.T) {
 		net: []float64{0, 15, 10, 120, 20, 0}, receipts: []float64{0, 15, 10, 120, 20, 0}, releases: []float64{25, 120, 20, 0, 0, 0},
 	})
 	var kinds []string
-	for _, e := range p.Exceptions {
+	for _, e := range p.Exceptions() {
 		kinds = append(kinds, e.Kind.String()+"@"+string(m.ID(int(e.Item))))
 	}
 	if !slices.Equal(kinds, []string{"release_past_due@C"}) {
 		t.Errorf("exceptions %v, want only release_past_due@C", kinds)
 	}
-	if e := p.Exceptions[0]; e.Bucket != -1 || p.Order(int(e.Order)).Due != 1 || p.Order(int(e.Order)).Release != 0 {
+	if e := p.Exceptions()[0]; e.Bucket != -1 || p.Order(int(e.Order)).Due != 1 || p.Order(int(e.Order)).Release != 0 {
 		t.Errorf("past-due exception %+v / order %+v", e, p.Order(int(e.Order)))
 	}
 }
@@ -302,7 +302,7 @@ func TestExceptions(t *testing.T) {
 		orderIsFirm bool
 	}
 	var got []ex
-	for _, e := range p.Exceptions {
+	for _, e := range p.Exceptions() {
 		x := ex{item: p.Model().ID(int(e.Item)), kind: e.Kind, bucket: e.Bucket, to: e.ToBucket, qty: e.Quantity, receipt: e.Receipt}
 		if e.Order >= 0 {
 			x.orderIsFirm = p.Order(int(e.Order)).IsFirm()
@@ -327,4 +327,24 @@ func TestExceptions(t *testing.T) {
 	}
 	// EXP still gets a planned order for the gap before the late receipt.
 	checkRecord(t, p, "EXP", wantRecord{poh: []float64{10, 0, 0, 40, 40, 40}, receipts: []float64{0, 20, 0, 0, 0, 0}})
+}
+
+func TestEdgeCases(t *testing.T) {
+	p, err := Run(Input{Buckets: 3})
+	if err != nil || p.NumOrders() != 0 || len(p.Exceptions()) != 0 {
+		t.Fatalf("empty input: %v, %d orders", err, p.NumOrders())
+	}
+	// Lead time beyond the horizon: every release is past due, in bucket 0.
+	in := Input{Buckets: 3, Items: []Item{{ID: "A", LeadTime: 10}, {ID: "B"}},
+		Demand: []Demand{{Item: "A", Bucket: 2, Quantity: 4}}}
+	p, err = Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := p.Order(0); p.NumOrders() != 1 || o.Release != 0 || !o.PastDue || p.Exceptions()[0].Bucket != -8 {
+		t.Fatalf("orders %v exceptions %v", p.AllOrders(), p.Exceptions())
+	}
+	if len(p.OrdersOf(1)) != 0 {
+		t.Fatal("an item without demand got orders")
+	}
 }

@@ -1,5 +1,7 @@
 package mrp
 
+import "slices"
+
 // Tolerance is the absolute quantity below which a shortfall or an excess is
 // treated as zero. Floating-point sums of fractional quantities are not
 // exact, and without a tolerance a 1e-13 residue would create a planned order.
@@ -266,9 +268,22 @@ type Exception struct {
 	ToBucket int32
 	// Quantity is the receipt or order quantity, or the shortfall.
 	Quantity float64
-	// Order is the index in Plan.Orders for order-related kinds, else -1.
+	// Order is the order id (Plan.Order) for order-related kinds, else -1.
 	Order int32
 	// Receipt is the index in Input.Receipts for scheduled-receipt
 	// messages, else -1.
 	Receipt int32
+}
+
+// Clone returns a copy of in whose slices can be modified freely, the
+// starting point of a what-if simulation (extra demand, a changed lead
+// time): edit the clone, Compile and Plan it, and the base plan is untouched.
+func (in Input) Clone() Input {
+	out := in
+	out.Items = slices.Clone(in.Items)
+	out.BOM = slices.Clone(in.BOM)
+	out.Demand = slices.Clone(in.Demand)
+	out.Receipts = slices.Clone(in.Receipts)
+	out.Firm = slices.Clone(in.Firm)
+	return out
 }

@@ -1,4 +1,5 @@
-package httpapi
+// Package clientip finds a request's client address behind trusted proxies.
+package clientip
 
 import (
 	"fmt"
@@ -8,14 +9,14 @@ import (
 	"strings"
 )
 
-// ClientIPs finds a request's client address. X-Forwarded-For is believed only when the
+// Resolver finds a request's client address. X-Forwarded-For is believed only when the
 // direct peer is a trusted proxy, and then read right to left, skipping trusted proxies:
 // the first untrusted hop is the client (anything left of it was written by the client).
-type ClientIPs struct{ trusted []netip.Prefix }
+type Resolver struct{ trusted []netip.Prefix }
 
-// NewClientIPs parses the trusted proxies (CIDRs or single addresses).
-func NewClientIPs(cidrs []string) (*ClientIPs, error) {
-	c := &ClientIPs{}
+// New parses the trusted proxies (CIDRs or single addresses).
+func New(cidrs []string) (*Resolver, error) {
+	c := &Resolver{}
 	for _, s := range cidrs {
 		if !strings.Contains(s, "/") {
 			a, err := netip.ParseAddr(s)
@@ -34,7 +35,10 @@ func NewClientIPs(cidrs []string) (*ClientIPs, error) {
 	return c, nil
 }
 
-func (c *ClientIPs) isTrusted(a netip.Addr) bool {
+func (c *Resolver) isTrusted(a netip.Addr) bool {
+	if c == nil {
+		return false
+	}
 	a = a.Unmap()
 	for _, p := range c.trusted {
 		if p.Contains(a) {
@@ -44,8 +48,8 @@ func (c *ClientIPs) isTrusted(a netip.Addr) bool {
 	return false
 }
 
-// Of returns the client IP of r ("" if unknown).
-func (c *ClientIPs) Of(r *http.Request) string {
+// Of returns the client IP of r ("" if unknown). A nil Resolver trusts no proxy.
+func (c *Resolver) Of(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
