@@ -255,8 +255,8 @@ func resolvePending(ctx context.Context, pend []*pendingComp, workers int, progr
 
 const (
 	defaultSoftTimeLimit    = 20 * time.Second
-	defaultSoftMaxNodes     = 2000
-	defaultSoftMaxVariables = 20_000
+	defaultSoftMaxNodes     = 1000
+	defaultSoftMaxVariables = 8_000
 )
 
 const wasteScale = 10_000_000 // one soft point outweighs any waste difference
