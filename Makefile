@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO    ?= go
 BIN   := bin
-SERVICES := identity session inventory allocation admin
+SERVICES := identity session inventory allocation admin web
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 
@@ -10,7 +10,7 @@ export PLANTA_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?s
 export PLANTA_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PLANTA_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/planta?sslmode=disable
 
-.PHONY: run test deps deps-test build bench fuzz fmt vet charts charts-update images clean
+.PHONY: run test deps deps-test web-assets build bench fuzz fmt vet charts charts-update images clean
 
 ## run: migrate and start every service plus the local ingress on :8080 (Ctrl-C stops)
 run: deps build
@@ -19,7 +19,7 @@ run: deps build
 ## test: every module's tests against real Postgres and Redis (race detector on all
 ## service and library code; the chart tests run without it: they only render templates,
 ## and Helm's dependency tree triples compile time under -race)
-test: deps-test
+test: deps-test web-assets
 	$(GO) vet work
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' ; git ls-files --others --exclude-standard '*.go')); \
 		if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
@@ -27,7 +27,7 @@ test: deps-test
 	$(GO) test -count=1 -timeout 10m ./charts/...
 
 ## charts: render, lint, strictly decode, golden files, assertions, promtool rule tests
-charts: deps-test
+charts: deps-test web-assets
 	$(GO) test -count=1 ./charts/...
 
 ## charts-update: after changing charts/ or deploy/{routes.yaml,prometheus,grafana}: refresh copies and golden files
@@ -50,7 +50,11 @@ deps:
 deps-test:
 	@deploy/local/ensure-infra.sh test
 
-build:
+## web-assets: the web frontend's locked npm packages, copied where go:embed finds them
+web-assets:
+	@$(MAKE) --no-print-directory -C services/web assets
+
+build: web-assets
 	@mkdir -p $(BIN)
 	@for s in $(SERVICES); do $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/$$s ./services/$$s/cmd/$$s || exit 1; done
 	@$(GO) build -o $(BIN)/localrun ./deploy/localrun

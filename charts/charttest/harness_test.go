@@ -30,7 +30,7 @@ const (
 )
 
 // services are the Planta services the charts deploy, in the order of docs/conventions.md.
-var services = []string{"identity", "session", "inventory", "allocation", "admin"}
+var services = []string{"identity", "session", "inventory", "allocation", "admin", "web"}
 
 // needs is what each service reads, from the issue: datastores and the services it calls.
 var needs = map[string]struct {
@@ -42,6 +42,9 @@ var needs = map[string]struct {
 	"inventory":  {postgres: true, calls: []string{"session"}},
 	"allocation": {postgres: true, calls: []string{"session"}},
 	"admin":      {postgres: true, calls: []string{"session", "identity"}},
+	// The web validates sessions (session's internal API) and calls every service's public
+	// API (charts/web/templates/networkpolicy-public-apis.yaml).
+	"web": {calls: []string{"session"}},
 }
 
 // repoRoot is the repository root (two levels above this file).

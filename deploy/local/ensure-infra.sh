@@ -52,8 +52,13 @@ if [ -z "$redis_url" ]; then
   fi
 fi
 
+# The web frontend's assets come from npm at build time (run and test both build it).
+command -v npm >/dev/null || apt_install nodejs npm
+# The allocation solver proves optimality with cbc (the allocation image ships it too).
+command -v cbc >/dev/null || apt_install coinor-cbc
+
 if [ "$want_tools" = "test" ]; then
   command -v promtool >/dev/null || apt_install prometheus
-  command -v cbc >/dev/null || apt_install coinor-cbc
+  command -v chromium >/dev/null || apt_install chromium
 fi
 exit 0

@@ -1,0 +1,209 @@
+package pages
+
+import (
+	"bytes"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/planta-dev/planta/libs/authn"
+
+	"github.com/planta-dev/planta/services/web/internal/security"
+	"github.com/planta-dev/planta/services/web/internal/static"
+)
+
+// Guards of the web's pages, named by who may see them.
+var (
+	anyone        = authn.Public()
+	signedIn      = authn.RequireAuthenticated()
+	superadmin    = authn.RequireRole(authn.RoleSuperadmin)
+	tenant        = authn.RequireTenant()
+	spaceAdmin    = authn.RequireRole(authn.RoleAdmin, authn.RoleSuperadmin)
+	passwordPages = authn.RequireAuthenticated().AllowMustChangePassword()
+)
+
+// Register adds every page to rt (whose router is m) with its guard, and the
+// middleware that turns the guards' problem answers into pages and redirects.
+func (s *Site) Register(rt *authn.Router, m *mux.Router) {
+	m.Use(s.middleware)
+	m.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		security.SetHeaders(w.Header(), s.csp)
+		v := s.view(r)
+		v.Data = v.L.T("error.not_found")
+		s.render(w, r, http.StatusNotFound, "error", v)
+	})
+	page := func(method, path string, g authn.Guard, h http.HandlerFunc) {
+		rt.HandleFunc(method, path, g, s.csrf(g, h))
+	}
+	get := func(path string, g authn.Guard, h http.HandlerFunc) { page(http.MethodGet, path, g, h) }
+	post := func(path string, g authn.Guard, h http.HandlerFunc) { page(http.MethodPost, path, g, h) }
+
+	rt.Handle(http.MethodGet, static.Prefix+"{file:.+}", anyone, s.assets)
+	get("/", anyone, s.root)
+	post("/lang", anyone, s.setLanguage)
+
+	// Everyone.
+	get("/login", anyone, s.loginForm)
+	post("/login", anyone, s.login)
+	post("/logout", anyone, s.logout)
+	get("/register", anyone, s.registerForm)
+	post("/register", anyone, s.register)
+	get("/account/password", passwordPages, s.passwordForm)
+	post("/account/password", passwordPages.NotImpersonating(), s.changePassword)
+	get("/account/profile", passwordPages, s.profile)
+	post("/account/profile", signedIn.NotImpersonating(), s.updateProfile)
+	get("/account/sessions", signedIn, s.mySessions)
+	post("/account/sessions/revoke-others", signedIn.NotImpersonating(), s.revokeOtherSessions)
+	post("/account/sessions/{id}/revoke", signedIn.NotImpersonating(), s.revokeSession)
+	post("/impersonation/stop", signedIn, s.stopImpersonation)
+
+	// Superadmin.
+	get("/admin/users", superadmin, s.users)
+	get("/admin/users/new", superadmin, s.newUserForm)
+	post("/admin/users/new", superadmin, s.createUser)
+	get("/admin/users/{id}", superadmin, s.userDetail)
+	post("/admin/users/{id}", superadmin, s.updateUser)
+	post("/admin/users/{id}/impersonate", superadmin, s.impersonate)
+	post("/admin/users/{id}/sessions/terminate-all", superadmin, s.terminateAllSessions)
+	post("/admin/users/{id}/sessions/{sid}/terminate", superadmin, s.terminateSession)
+	post("/admin/users/{id}/{action:disable|enable|unlock|reset-password|delete}", superadmin, s.userAction)
+	get("/admin/lockouts", superadmin, s.lockouts)
+	get("/admin/access-logs", superadmin, s.accessLogs)
+	get("/admin/audit", superadmin, s.audit)
+
+	// Cliente (or a superadmin viewing as one).
+	get("/app", tenant, s.dashboard)
+	get("/app/warehouses", tenant, s.warehouses)
+	post("/app/warehouses", tenant, s.createWarehouse)
+	post("/app/warehouses/{id}/delete", tenant, s.deleteWarehouse)
+	get("/app/materials", tenant, s.materials)
+	post("/app/materials", tenant, s.createMaterial)
+	get("/app/stock", tenant, s.stock)
+	post("/app/stock/add", tenant, s.addStock)
+	post("/app/stock/deletions/{id}/{action:lost|returned|restore}", tenant, s.resolveDeletion)
+	get("/app/requirements", tenant, s.requirements)
+	post("/app/requirements", tenant, s.createRequirement)
+	post("/app/requirements/{id}/cancel", tenant, s.cancelRequirement)
+	get("/app/dispatches", tenant, s.dispatches)
+	post("/app/dispatches", tenant, s.createDispatch)
+	get("/app/receipts", tenant, s.receipts)
+	post("/app/receipts", tenant, s.createReceipt)
+	get("/app/movements", tenant, s.movements)
+
+	// Space administration (allocation).
+	get("/allocation", spaceAdmin, s.rooms)
+	get("/allocation/semesters", spaceAdmin, s.semesters)
+	post("/allocation/semesters", spaceAdmin, s.createSemester)
+	post("/allocation/semesters/{id}/activate", spaceAdmin, s.activateSemester)
+	post("/allocation/semesters/{id}/import", spaceAdmin, s.importDemands)
+	post("/allocation/semesters/{id}/solve", spaceAdmin, s.solve)
+	get("/allocation/jobs/{id}", spaceAdmin, s.solveJob)
+	get("/allocation/grid", spaceAdmin, s.adminGrid)
+	get("/allocation/reservations", spaceAdmin, s.reservations)
+	post("/allocation/reservations", spaceAdmin, s.createReservation)
+
+	// Public schedule (no login).
+	get("/public", anyone, s.publicHome)
+	get("/public/rooms/{id:[0-9]+}", anyone, s.publicRoom)
+	get("/public/buildings/{id:[0-9]+}", anyone, s.publicBuilding)
+	get("/public/search", anyone, s.publicSearch)
+}
+
+// csrf checks the per-session token on every state-changing request of a signed-in
+// user (the authn guard has already checked Fetch Metadata / Origin). Anonymous forms
+// (login, registration, language) rely on that origin check alone: they carry no session
+// to ride on.
+func (s *Site) csrf(g authn.Guard, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			var err error
+			if mt == "multipart/form-data" {
+				err = r.ParseMultipartForm(8 << 20)
+			} else {
+				err = r.ParseForm()
+			}
+			if err != nil {
+				http.Error(w, "bad form", http.StatusBadRequest)
+				return
+			}
+			token, _ := authn.TokenFromRequest(r)
+			if g.Authenticates() && !security.CheckCSRF(r, token) {
+				v := s.view(r)
+				v.Data = v.L.T("error.csrf")
+				s.render(w, r, http.StatusForbidden, "error", v)
+				return
+			}
+		}
+		h(w, r)
+	}
+}
+
+// middleware sets the security headers, keeps session cookies off static files (so no
+// session lookup per asset) and turns the guards' problem+json refusals into what a
+// browser needs: the login page, the password change, or a readable error page.
+func (s *Site) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, static.Prefix) {
+			r.Header.Del("Cookie")
+			next.ServeHTTP(w, r)
+			return
+		}
+		security.SetHeaders(w.Header(), s.csp)
+		iw := &intercept{ResponseWriter: w}
+		next.ServeHTTP(iw, r)
+		if !iw.caught {
+			return
+		}
+		switch {
+		case iw.status == http.StatusUnauthorized:
+			s.toLogin(w, r)
+		case iw.status == http.StatusForbidden && bytes.Contains(iw.body.Bytes(), []byte("password-change-required")):
+			http.Redirect(w, r, "/account/password", http.StatusSeeOther)
+		case iw.status == http.StatusForbidden:
+			v := s.view(r)
+			v.Data = v.L.T("error.forbidden")
+			s.render(w, r, http.StatusForbidden, "error", v)
+		default:
+			v := s.view(r)
+			v.Data = v.L.T("error.unavailable")
+			s.render(w, r, iw.status, "error", v)
+		}
+	})
+}
+
+// intercept catches a problem+json answer written by the authn guards.
+type intercept struct {
+	http.ResponseWriter
+	caught, wrote bool
+	status        int
+	body          bytes.Buffer
+}
+
+func (i *intercept) WriteHeader(code int) {
+	if i.wrote {
+		return
+	}
+	i.wrote = true
+	if code >= 400 && strings.HasPrefix(i.Header().Get("Content-Type"), "application/problem+json") {
+		i.caught, i.status = true, code
+		i.Header().Del("Content-Type")
+		i.Header().Del("Content-Length")
+		return
+	}
+	i.ResponseWriter.WriteHeader(code)
+}
+
+func (i *intercept) Write(b []byte) (int, error) {
+	if !i.wrote {
+		i.WriteHeader(http.StatusOK)
+	}
+	if i.caught {
+		return i.body.Write(b)
+	}
+	return i.ResponseWriter.Write(b)
+}
+
+func (i *intercept) Unwrap() http.ResponseWriter { return i.ResponseWriter }
