@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/planta-dev/planta/services/admin/internal/csvexport"
+	"github.com/planta-dev/planta/libs/csvexport"
 	"github.com/planta-dev/planta/services/admin/internal/identityclient"
 )
 

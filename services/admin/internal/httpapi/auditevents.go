@@ -9,7 +9,7 @@ import (
 	"github.com/planta-dev/planta/libs/jsonbody"
 
 	"github.com/planta-dev/planta/services/admin/internal/auditlog"
-	"github.com/planta-dev/planta/services/admin/internal/csvexport"
+	"github.com/planta-dev/planta/libs/csvexport"
 )
 
 func (a *API) auditFilter(r *http.Request, paged bool) (auditlog.Filter, error) {

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/planta-dev/planta/services/admin/internal/csvexport"
+	"github.com/planta-dev/planta/libs/csvexport"
 )
 
 // pageFunc returns the rows of one page of a downstream list and the next cursor.

@@ -4,10 +4,9 @@
 package report
 
 import (
-	"encoding/csv"
+	"github.com/planta-dev/planta/libs/csvexport"
 	"io"
 	"sort"
-	"strings"
 
 	"github.com/planta-dev/planta/services/allocation/internal/store"
 	"github.com/planta-dev/planta/services/allocation/internal/timegrid"
@@ -172,30 +171,17 @@ func Buildings(rooms []store.Room, uses []RoomUse) []BuildingUse {
 	return out
 }
 
-// SafeCell neutralises spreadsheet formula injection: a cell starting with = + - @ tab
-// or CR is prefixed with a single quote.
-func SafeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-// WriteCSV writes a header and rows, every cell made safe.
+// WriteCSV writes a header and rows through csvexport: RFC 4180 quoting, valid UTF-8
+// and every cell formula-safe.
 func WriteCSV(w io.Writer, header []string, rows [][]string) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(header); err != nil {
+	cw := csvexport.NewWriter(w)
+	if err := cw.Write(header...); err != nil {
 		return err
 	}
 	for _, r := range rows {
-		safe := make([]string, len(r))
-		for i, c := range r {
-			safe[i] = SafeCell(c)
-		}
-		if err := cw.Write(safe); err != nil {
+		if err := cw.Write(r...); err != nil {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Close()
 }

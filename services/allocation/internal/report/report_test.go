@@ -1,27 +1,11 @@
 package report
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/planta-dev/planta/services/allocation/internal/store"
 	"github.com/planta-dev/planta/services/allocation/internal/timegrid"
 )
-
-func TestSafeCell(t *testing.T) {
-	for in, want := range map[string]string{"=1+1": "'=1+1", "+x": "'+x", "-2": "'-2", "@SUM": "'@SUM", "\tx": "'\tx", "ok": "ok", "": ""} {
-		if got := SafeCell(in); got != want {
-			t.Errorf("SafeCell(%q) = %q", in, got)
-		}
-	}
-	var b strings.Builder
-	if err := WriteCSV(&b, []string{"a"}, [][]string{{"=cmd|' /C calc'!A0"}}); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(b.String(), "'=cmd") {
-		t.Errorf("csv: %s", b.String())
-	}
-}
 
 func TestHeatmapAndUse(t *testing.T) {
 	g := timegrid.Default()

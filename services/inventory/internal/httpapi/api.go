@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/planta-dev/planta/libs/csvexport"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -225,7 +226,7 @@ func WriteCSV[T any](w http.ResponseWriter, items []T) {
 		v := reflect.ValueOf(it)
 		row := make([]string, len(cols))
 		for i, c := range cols {
-			row[i] = SafeCell(cellString(v.FieldByIndex(c.index)))
+			row[i] = csvexport.Escape(cellString(v.FieldByIndex(c.index)))
 		}
 		_ = cw.Write(row)
 	}
@@ -278,17 +279,4 @@ func cellString(v reflect.Value) string {
 	}
 	b, _ := json.Marshal(v.Interface())
 	return string(b)
-}
-
-// SafeCell defuses spreadsheet formula injection: a cell starting with = + - @ (or a
-// tab / carriage return) is prefixed with a quote.
-func SafeCell(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
-	}
-	return s
 }

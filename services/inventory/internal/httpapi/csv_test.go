@@ -8,17 +8,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-func TestSafeCell(t *testing.T) {
-	for in, want := range map[string]string{
-		"=SUM(A1)": "'=SUM(A1)", "+1": "'+1", "-5": "'-5", "@cmd": "'@cmd", "\tx": "'\tx",
-		"plain": "plain", "": "", "12.5": "12.5",
-	} {
-		if got := SafeCell(in); got != want {
-			t.Errorf("SafeCell(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestWriteCSV(t *testing.T) {
 	type row struct {
 		ID    string          `json:"id"`

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/planta-dev/planta/services/admin/internal/csvexport"
+	"github.com/planta-dev/planta/libs/csvexport"
 )
 
 func TestEscapeNeutralisesFormulas(t *testing.T) {
