@@ -31,6 +31,7 @@ func Spec(version string) service.Spec {
 		Setup: func(ctx context.Context, d *service.Deps) error {
 			st := store.New(d.Pool, d.Tel.TracerProvider, d.Log, time.Now)
 			Mount(d.Server, d.Public, st, d.Audit, d.ClientIPs, d.Log)
+			MountMRP(d.Public, st, d.Tel.Registry, d.Tel.TracerProvider, d.Log)
 			return nil
 		},
 		Commands: map[string]service.Command{

@@ -13,6 +13,8 @@ var tenantTables = []string{
 	"tenant_profiles", "warehouses", "materials", "budgets", "budget_events", "budget_additionals", "stock_lines",
 	"stock_deletions", "requirements", "requirement_items", "reservations", "document_counters", "dispatches",
 	"dispatch_items", "receipts", "receipt_items", "movements",
+	"mrp_settings", "mrp_items", "mrp_bom_lines", "mrp_demands", "mrp_scheduled_receipts", "mrp_runs", "mrp_run_items",
+	"mrp_planned_orders", "mrp_exceptions", "mrp_firm_orders",
 }
 
 // snapshot renders every row of a tenant, for before/after comparisons.
@@ -33,6 +35,7 @@ func snapshot(t testing.TB, tenant string) string {
 type world struct {
 	fixture
 	line, deletion, requirement, dispatch, openDispatch, receipt, additional string
+	bomLine, demand, schedReceipt, run, plannedOrder                         string
 }
 
 func (c *client) world() world {
@@ -49,11 +52,32 @@ func (c *client) world() world {
 	w.receipt = c.create("/receipts", obj{"dispatch_id": w.dispatch})["id"].(string)
 	w.openDispatch = c.create("/dispatches", obj{"requirement_id": w.requirement, "items": []obj{{"material_id": m0, "qty": "5"}}})["id"].(string)
 	w.additional = c.create("/additionals", obj{"budget_id": w.budget, "concept": "Extra", "request_date": "2026-01-01"})["id"].(string)
+	c.mrpWorld(&w)
 	return w
 }
 
+// mrpWorld adds one MRP object of every kind: planning data for both materials, a BOM
+// line, a demand entry, a scheduled receipt, a run and its planned orders.
+func (c *client) mrpWorld(w *world) {
+	c.e.t.Helper()
+	m0, m1 := w.materials[0], w.materials[1]
+	c.must(http.MethodPut, mrpPath("/items/"+m0), obj{"source": "make", "lead_time": 1}, 201, nil)
+	c.must(http.MethodPut, mrpPath("/items/"+m1), obj{"source": "buy", "lead_time": 1}, 201, nil)
+	w.bomLine = c.create(mrpPath("/bom-lines"), obj{"parent_id": m0, "component_id": m1, "qty_per": "2"})["id"].(string)
+	w.demand = c.create(mrpPath("/demands"), obj{"material_id": m0, "bucket_date": weekDate(3), "quantity": "100"})["id"].(string)
+	w.schedReceipt = c.create(mrpPath("/scheduled-receipts"), obj{"material_id": m1, "due_date": weekDate(1), "quantity": "5"})["id"].(string)
+	w.run = c.create(mrpPath("/runs"), obj{"kind": "regenerative"})["id"].(string)
+	var orders struct{ Items []obj }
+	c.must(http.MethodGet, mrpPath("/runs/"+w.run+"/planned-orders"), nil, 200, &orders)
+	if len(orders.Items) == 0 {
+		c.e.t.Fatal("world run planned nothing")
+	}
+	w.plannedOrder = orders.Items[0]["id"].(string)
+}
+
 func (w world) ids() []string {
-	return append([]string{w.principal, w.obra, w.budget, w.line, w.deletion, w.requirement, w.dispatch, w.openDispatch, w.receipt, w.additional}, w.materials...)
+	return append([]string{w.principal, w.obra, w.budget, w.line, w.deletion, w.requirement, w.dispatch, w.openDispatch, w.receipt, w.additional,
+		w.bomLine, w.demand, w.schedReceipt, w.run, w.plannedOrder}, w.materials...)
 }
 
 // sweepCase says how tenant A calls one route with tenant B's ids.
@@ -168,6 +192,9 @@ func sweep() map[string]sweepCase {
 
 		"GET /dashboard": {},
 	}
+	for k, v := range mrpSweep() {
+		cases[k] = v
+	}
 	return cases
 }
 
@@ -195,6 +222,16 @@ func (w world) byKind(kind string) string {
 		return w.receipt
 	case "additional":
 		return w.additional
+	case "bomLine":
+		return w.bomLine
+	case "demand":
+		return w.demand
+	case "schedReceipt":
+		return w.schedReceipt
+	case "run":
+		return w.run
+	case "plannedOrder":
+		return w.plannedOrder
 	}
 	panic("unknown kind " + kind)
 }
@@ -220,6 +257,9 @@ func TestTenantIsolationSweep(t *testing.T) {
 			continue
 		}
 		path := r.Path
+		// {material_id} is always B's material: A must get 404 for it.
+		byMaterial := strings.Contains(path, "{material_id}")
+		path = strings.ReplaceAll(path, "{material_id}", bw.materials[0])
 		if tc.kind != "" {
 			path = strings.ReplaceAll(path, "{id}", bw.byKind(tc.kind))
 		} else if strings.Contains(path, "{id}") {
@@ -237,7 +277,7 @@ func TestTenantIsolationSweep(t *testing.T) {
 		want := tc.want
 		if want == 0 {
 			want = 200
-			if tc.kind != "" {
+			if tc.kind != "" || byMaterial {
 				want = 404
 			}
 		}
@@ -258,7 +298,7 @@ func TestTenantIsolationSweep(t *testing.T) {
 				t.Errorf("%s leaked tenant B's id %s: %s", key, id, resp)
 			}
 		}
-		if want == 404 && tc.kind == "" {
+		if want == 404 && tc.kind == "" && !byMaterial {
 			var p struct {
 				Errors []struct{ Field string } `json:"errors"`
 			}

@@ -138,6 +138,7 @@ func newEnv(t testing.TB) *env {
 	st := store.New(pool, tel.TracerProvider, log, time.Now)
 	sink := &fakeSink{}
 	app.Mount(srv, rt, st, sink, nil, log)
+	app.MountMRP(rt, st, tel.Registry, tel.TracerProvider, log)
 	hs := httptest.NewServer(srv.Handler(srv.Public))
 	t.Cleanup(hs.Close)
 	return &env{t: t, url: hs.URL, auth: auth, sink: sink, router: rt, server: srv, store: st}

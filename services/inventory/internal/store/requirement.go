@@ -156,6 +156,22 @@ func scanItemRow(r pgx.Rows) (itemRow, error) {
 func (s *Store) CreateRequirement(ctx context.Context, a Actor, in requirement.NewInput) (requirement.Requirement, error) {
 	var id string
 	err := s.tx(ctx, a, "create_requirement", func(tx pgx.Tx) error {
+		var err error
+		id, err = s.createRequirementTx(ctx, tx, a, in)
+		return err
+	})
+	if err != nil {
+		return requirement.Requirement{}, err
+	}
+	s.log.InfoContext(ctx, "requirement created", "tenant_id", a.TenantID, "requirement_id", id, "items", len(in.Items), "actor_id", a.UserID)
+	return s.GetRequirement(ctx, a, id)
+}
+
+// createRequirementTx is CreateRequirement inside the caller's transaction (MRP's
+// convert uses it so the requirement and the order's conversion commit together).
+func (s *Store) createRequirementTx(ctx context.Context, tx pgx.Tx, a Actor, in requirement.NewInput) (string, error) {
+	var id string
+	err := func() error {
 		wh, err := s.getWarehouse(ctx, tx, a, in.WarehouseID, "warehouse_id")
 		if err != nil {
 			return err
@@ -209,12 +225,8 @@ func (s *Store) CreateRequirement(ctx context.Context, a Actor, in requirement.N
 			}
 		}
 		return nil
-	})
-	if err != nil {
-		return requirement.Requirement{}, err
-	}
-	s.log.InfoContext(ctx, "requirement created", "tenant_id", a.TenantID, "requirement_id", id, "items", len(in.Items), "actor_id", a.UserID)
-	return s.GetRequirement(ctx, a, id)
+	}()
+	return id, err
 }
 
 // releaseItem gives back an item's reservations (lines must be locked by the caller).

@@ -1,0 +1,571 @@
+package httpapi
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+	"github.com/shopspring/decimal"
+
+	"github.com/planta-dev/planta/libs/authn"
+	"github.com/planta-dev/planta/libs/jsonbody"
+	"github.com/planta-dev/planta/libs/problem"
+
+	"github.com/planta-dev/planta/services/inventory/internal/fault"
+	"github.com/planta-dev/planta/services/inventory/internal/mrprun"
+	"github.com/planta-dev/planta/services/inventory/internal/planning"
+	"github.com/planta-dev/planta/services/inventory/internal/store"
+)
+
+// MRPBase is the MRP API's path prefix (served by the inventory service).
+const MRPBase = "/api/v1/mrp"
+
+// MRP is the MRP API: planning data, runs and their results.
+type MRP struct {
+	*API
+	runner *mrprun.Runner
+}
+
+// NewMRP returns the MRP API on top of the inventory API's plumbing.
+func NewMRP(a *API, r *mrprun.Runner) *MRP { return &MRP{API: a, runner: r} }
+
+// Register adds every MRP route to rt, each behind RequireTenant.
+func (a *MRP) Register(rt *authn.Router) {
+	g := authn.RequireTenant()
+	h := func(method, path string, fn http.HandlerFunc) { rt.HandleFunc(method, MRPBase+path, g, fn) }
+	list := func(path string, fn http.HandlerFunc) {
+		h(http.MethodGet, path, fn)
+		h(http.MethodGet, path+".csv", fn)
+	}
+	h(http.MethodGet, "/settings", a.getSettings)
+	h(http.MethodPut, "/settings", a.putSettings)
+
+	list("/items", a.listItems)
+	h(http.MethodGet, "/items/{material_id}", a.getItem)
+	h(http.MethodPut, "/items/{material_id}", a.putItem)
+	h(http.MethodDelete, "/items/{material_id}", a.deleteItem)
+	h(http.MethodGet, "/items/{material_id}/bom-tree", a.bomTree(false))
+	h(http.MethodGet, "/items/{material_id}/where-used", a.bomTree(true))
+
+	list("/bom-lines", a.listBOM)
+	h(http.MethodPost, "/bom-lines", a.createBOM)
+	h(http.MethodPut, "/bom-lines/{id}", a.updateBOM)
+	h(http.MethodDelete, "/bom-lines/{id}", a.deleteBOM)
+
+	list("/demands", a.listDemands)
+	h(http.MethodPost, "/demands", a.createDemand)
+	h(http.MethodPost, "/demands/import", a.importDemands)
+	h(http.MethodPut, "/demands/{id}", a.updateDemand)
+	h(http.MethodDelete, "/demands/{id}", a.deleteDemand)
+
+	list("/scheduled-receipts", a.listReceipts)
+	h(http.MethodPost, "/scheduled-receipts", a.createReceipt)
+	h(http.MethodPut, "/scheduled-receipts/{id}", a.updateReceipt)
+	h(http.MethodDelete, "/scheduled-receipts/{id}", a.deleteReceipt)
+
+	h(http.MethodPost, "/runs", a.run)
+	list("/runs", a.listRuns)
+	h(http.MethodGet, "/runs/{id}", a.getRun)
+	list("/runs/{id}/planned-orders", a.listOrders)
+	list("/runs/{id}/exceptions", a.listExceptions)
+	list("/runs/{id}/records/{material_id}", a.record)
+	h(http.MethodGet, "/planned-orders/{id}/pegging", a.pegging)
+	h(http.MethodPost, "/planned-orders/{id}/firm", a.firm)
+	h(http.MethodPost, "/planned-orders/{id}/convert", a.convert)
+	h(http.MethodPost, "/simulations", a.simulate)
+}
+
+func materialParam(r *http.Request) string {
+	return strings.TrimSuffix(mux.Vars(r)["material_id"], ".csv")
+}
+
+// ---- settings
+
+func (a *MRP) getSettings(w http.ResponseWriter, r *http.Request) {
+	s, err := a.store.GetMRPSettings(r.Context(), actor(r))
+	a.reply(w, r, http.StatusOK, s, err)
+}
+
+func (a *MRP) putSettings(w http.ResponseWriter, r *http.Request) {
+	var in planning.Settings
+	if !a.decode(w, r, &in) {
+		return
+	}
+	if err := in.Validate(); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	s, err := a.store.PutMRPSettings(r.Context(), actor(r), in)
+	a.reply(w, r, http.StatusOK, s, err)
+}
+
+// ---- items
+
+func (a *MRP) listItems(w http.ResponseWriter, r *http.Request) {
+	q := query(r)
+	p := q.page()
+	if q.err != nil {
+		a.writeError(w, r, q.err)
+		return
+	}
+	items, next, err := a.store.ListMRPItems(r.Context(), actor(r), p)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	respondList(w, r, "mrp_items", items, next)
+}
+
+func (a *MRP) getItem(w http.ResponseWriter, r *http.Request) {
+	it, err := a.store.GetMRPItem(r.Context(), actor(r), materialParam(r))
+	a.reply(w, r, http.StatusOK, it, err)
+}
+
+func (a *MRP) putItem(w http.ResponseWriter, r *http.Request) {
+	if _, err := a.store.GetMaterial(r.Context(), actor(r), materialParam(r)); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	var in planning.ItemInput
+	if !a.decode(w, r, &in) {
+		return
+	}
+	if err := in.Validate(); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	it, created, err := a.store.PutMRPItem(r.Context(), actor(r), materialParam(r), in)
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	a.reply(w, r, status, it, err)
+}
+
+func (a *MRP) deleteItem(w http.ResponseWriter, r *http.Request) {
+	a.noContent(w, r, a.store.DeleteMRPItem(r.Context(), actor(r), materialParam(r)))
+}
+
+func (a *MRP) bomTree(up bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tree, truncated, err := a.store.BOMTree(r.Context(), actor(r), materialParam(r), up)
+		a.reply(w, r, http.StatusOK, struct {
+			Root      *store.BOMNode `json:"root"`
+			Truncated bool           `json:"truncated"`
+		}{tree, truncated}, err)
+	}
+}
+
+// ---- BOM
+
+func (a *MRP) listBOM(w http.ResponseWriter, r *http.Request) {
+	q := query(r)
+	f := store.BOMFilter{ParentID: q.id("parent_id"), ComponentID: q.id("component_id")}
+	p := q.page()
+	if q.err != nil {
+		a.writeError(w, r, q.err)
+		return
+	}
+	ls, next, err := a.store.ListBOMLines(r.Context(), actor(r), f, p)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	respondList(w, r, "bom_lines", ls, next)
+}
+
+func (a *MRP) createBOM(w http.ResponseWriter, r *http.Request) {
+	var in planning.BOMInput
+	if !a.decode(w, r, &in) {
+		return
+	}
+	if err := in.Validate(); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	l, err := a.store.CreateBOMLine(r.Context(), actor(r), in)
+	a.reply(w, r, http.StatusCreated, l, err)
+}
+
+func (a *MRP) updateBOM(w http.ResponseWriter, r *http.Request) {
+	var in planning.BOMInput
+	if !a.decode(w, r, &in) {
+		return
+	}
+	if err := in.Validate(); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	l, err := a.store.UpdateBOMLine(r.Context(), actor(r), pathID(r), in)
+	a.reply(w, r, http.StatusOK, l, err)
+}
+
+func (a *MRP) deleteBOM(w http.ResponseWriter, r *http.Request) {
+	a.noContent(w, r, a.store.DeleteBOMLine(r.Context(), actor(r), pathID(r)))
+}
+
+// ---- demand
+
+func planningFilter(q *params) store.PlanningFilter {
+	return store.PlanningFilter{MaterialID: q.id("material_id"), From: q.date("from", false), To: q.date("to", true)}
+}
+
+func (a *MRP) listDemands(w http.ResponseWriter, r *http.Request) {
+	q := query(r)
+	f := planningFilter(q)
+	p := q.page()
+	if q.err != nil {
+		a.writeError(w, r, q.err)
+		return
+	}
+	ds, next, err := a.store.ListDemands(r.Context(), actor(r), f, p)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	respondList(w, r, "mrp_demands", ds, next)
+}
+
+func (a *MRP) createDemand(w http.ResponseWriter, r *http.Request) {
+	var in planning.DemandInput
+	if !a.decode(w, r, &in) {
+		return
+	}
+	if err := in.Validate(""); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	d, err := a.store.CreateDemand(r.Context(), actor(r), in)
+	a.reply(w, r, http.StatusCreated, d, err)
+}
+
+func (a *MRP) updateDemand(w http.ResponseWriter, r *http.Request) {
+	var in planning.DemandInput
+	if !a.decode(w, r, &in) {
+		return
+	}
+	if err := in.Validate(""); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	d, err := a.store.UpdateDemand(r.Context(), actor(r), pathID(r), in)
+	a.reply(w, r, http.StatusOK, d, err)
+}
+
+func (a *MRP) deleteDemand(w http.ResponseWriter, r *http.Request) {
+	a.noContent(w, r, a.store.DeleteDemand(r.Context(), actor(r), pathID(r)))
+}
+
+// Import limits.
+const (
+	maxImportBytes = 8 << 20
+	maxImportRows  = 100_000
+	maxRowErrors   = 100
+)
+
+// importDemands reads text/csv with a header row: material_id or material_code,
+// bucket_date, quantity, and optionally source and note. Every row is checked; any
+// error rejects the whole file (422 listing each row's error as rows[i].field, i
+// counting data rows from 0), otherwise all rows are inserted in one COPY.
+func (a *MRP) importDemands(w http.ResponseWriter, r *http.Request) {
+	cr := csv.NewReader(http.MaxBytesReader(w, r.Body, maxImportBytes))
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		a.writeError(w, r, problem.BadRequest("the body must be CSV with a header row", problem.FieldError{Field: "body", Reason: "no header row"}))
+		return
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	_, hasID := col["material_id"]
+	_, hasCode := col["material_code"]
+	for _, need := range []string{"bucket_date", "quantity"} {
+		if _, ok := col[need]; !ok {
+			a.writeError(w, r, problem.Invalid("missing column", problem.FieldError{Field: "header." + need, Reason: "column is required"}))
+			return
+		}
+	}
+	if !hasID && !hasCode {
+		a.writeError(w, r, problem.Invalid("missing column", problem.FieldError{Field: "header.material_id", Reason: "a material_id or material_code column is required"}))
+		return
+	}
+	cell := func(rec []string, name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	var rows []store.DemandRow
+	var bad []problem.FieldError
+	for n := 0; ; n++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var mb *http.MaxBytesError
+			if errors.As(err, &mb) {
+				a.writeError(w, r, problem.New(http.StatusRequestEntityTooLarge, "too-large", "the file is larger than 8 MiB"))
+				return
+			}
+			bad = append(bad, problem.FieldError{Field: fmt.Sprintf("rows[%d]", n), Reason: "not valid CSV: " + err.Error()})
+			break
+		}
+		if n >= maxImportRows {
+			a.writeError(w, r, problem.Field("rows", fmt.Sprintf("at most %d rows per import", maxImportRows)))
+			return
+		}
+		prefix := fmt.Sprintf("rows[%d].", n)
+		row := store.DemandRow{MaterialCode: cell(rec, "material_code")}
+		row.MaterialID, row.BucketDate, row.Source, row.Note = cell(rec, "material_id"), cell(rec, "bucket_date"), cell(rec, "source"), cell(rec, "note")
+		q, qerr := decimal.NewFromString(cell(rec, "quantity"))
+		if qerr != nil {
+			bad = append(bad, problem.FieldError{Field: prefix + "quantity", Reason: "must be a number"})
+			continue
+		}
+		row.Quantity = q
+		if row.MaterialID == "" && row.MaterialCode != "" {
+			row.DemandInput.MaterialID = "code" // shape check only; the store resolves the code
+		}
+		if row.MaterialID != "" && row.MaterialID != "code" && !store.ValidID(row.MaterialID) {
+			bad = append(bad, problem.FieldError{Field: prefix + "material_id", Reason: "must be a uuid"})
+			continue
+		}
+		if err := row.DemandInput.Validate(prefix); err != nil {
+			var inv *fault.Invalid
+			if errors.As(err, &inv) {
+				bad = append(bad, problem.FieldError{Field: inv.Field, Reason: inv.Reason})
+				continue
+			}
+		}
+		if row.MaterialID == "code" {
+			row.MaterialID = ""
+		}
+		rows = append(rows, row)
+		if len(bad) >= maxRowErrors {
+			break
+		}
+	}
+	if len(bad) == 0 && len(rows) == 0 {
+		bad = append(bad, problem.FieldError{Field: "rows", Reason: "the file has no data rows"})
+	}
+	if len(bad) == 0 {
+		n, rowErrs, err := a.store.ImportDemands(r.Context(), actor(r), rows)
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		if len(rowErrs) == 0 {
+			jsonbody.Write(w, http.StatusCreated, map[string]int{"imported": n})
+			return
+		}
+		for _, e := range rowErrs {
+			bad = append(bad, problem.FieldError{Field: e.Field, Reason: e.Reason})
+		}
+	}
+	if len(bad) > maxRowErrors {
+		bad = bad[:maxRowErrors]
+	}
+	a.writeError(w, r, problem.Invalid("some rows are invalid; nothing was imported", bad...))
+}
+
+// ---- scheduled receipts
+
+func (a *MRP) listReceipts(w http.ResponseWriter, r *http.Request) {
+	q := query(r)
+	f := planningFilter(q)
+	p := q.page()
+	if q.err != nil {
+		a.writeError(w, r, q.err)
+		return
+	}
+	xs, next, err := a.store.ListScheduledReceipts(r.Context(), actor(r), f, p)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	respondList(w, r, "scheduled_receipts", xs, next)
+}
+
+func (a *MRP) createReceipt(w http.ResponseWriter, r *http.Request) {
+	var in planning.ReceiptInput
+	if !a.decode(w, r, &in) {
+		return
+	}
+	if err := in.Validate(); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	x, err := a.store.CreateScheduledReceipt(r.Context(), actor(r), in)
+	a.reply(w, r, http.StatusCreated, x, err)
+}
+
+func (a *MRP) updateReceipt(w http.ResponseWriter, r *http.Request) {
+	var in planning.ReceiptInput
+	if !a.decode(w, r, &in) {
+		return
+	}
+	if err := in.Validate(); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	x, err := a.store.UpdateScheduledReceipt(r.Context(), actor(r), pathID(r), in)
+	a.reply(w, r, http.StatusOK, x, err)
+}
+
+func (a *MRP) deleteReceipt(w http.ResponseWriter, r *http.Request) {
+	a.noContent(w, r, a.store.DeleteScheduledReceipt(r.Context(), actor(r), pathID(r)))
+}
+
+// ---- runs
+
+type runInput struct {
+	Kind string `json:"kind"`
+}
+
+func (a *MRP) run(w http.ResponseWriter, r *http.Request) {
+	in := runInput{Kind: mrprun.Regenerative}
+	if r.ContentLength != 0 && !a.decode(w, r, &in) {
+		return
+	}
+	if in.Kind != mrprun.Regenerative && in.Kind != mrprun.NetChange {
+		a.writeError(w, r, fault.Field("kind", "must be regenerative or net_change"))
+		return
+	}
+	run, err := a.runner.Run(r.Context(), actor(r), in.Kind)
+	a.reply(w, r, http.StatusCreated, run, err)
+}
+
+func (a *MRP) listRuns(w http.ResponseWriter, r *http.Request) {
+	q := query(r)
+	p := q.page()
+	if q.err != nil {
+		a.writeError(w, r, q.err)
+		return
+	}
+	runs, next, err := a.store.ListMRPRuns(r.Context(), actor(r), p)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	respondList(w, r, "mrp_runs", runs, next)
+}
+
+func (a *MRP) getRun(w http.ResponseWriter, r *http.Request) {
+	run, err := a.store.GetMRPRun(r.Context(), actor(r), pathID(r))
+	a.reply(w, r, http.StatusOK, run, err)
+}
+
+func (a *MRP) listOrders(w http.ResponseWriter, r *http.Request) {
+	q := query(r)
+	f := store.OrderFilter{MaterialID: q.id("material_id")}
+	p := q.page()
+	if q.err != nil {
+		a.writeError(w, r, q.err)
+		return
+	}
+	run, err := a.store.GetMRPRun(r.Context(), actor(r), pathID(r))
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	os, next, err := a.store.ListPlannedOrders(r.Context(), actor(r), run, f, p)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	respondList(w, r, "planned_orders", os, next)
+}
+
+func (a *MRP) listExceptions(w http.ResponseWriter, r *http.Request) {
+	q := query(r)
+	f := store.OrderFilter{MaterialID: q.id("material_id"), Kind: q.enum("kind", "expedite", "defer", "cancel", "release_past_due", "below_safety_stock", "lead_time_violation")}
+	p := q.page()
+	if q.err != nil {
+		a.writeError(w, r, q.err)
+		return
+	}
+	run, err := a.store.GetMRPRun(r.Context(), actor(r), pathID(r))
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	xs, next, err := a.store.ListMRPExceptions(r.Context(), actor(r), run, f, p)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	respondList(w, r, "mrp_exceptions", xs, next)
+}
+
+func (a *MRP) record(w http.ResponseWriter, r *http.Request) {
+	run, err := a.store.GetMRPRun(r.Context(), actor(r), pathID(r))
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	if _, err := a.store.GetMRPItem(r.Context(), actor(r), materialParam(r)); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	rec, err := a.runner.Record(r.Context(), actor(r), run, materialParam(r))
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	if wantsCSV(r) {
+		respondList(w, r, "mrp_record", rec.Buckets, "")
+		return
+	}
+	jsonbody.Write(w, http.StatusOK, rec)
+}
+
+func (a *MRP) pegging(w http.ResponseWriter, r *http.Request) {
+	o, run, err := a.store.GetPlannedOrder(r.Context(), actor(r), pathID(r))
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	pegs, err := a.runner.Pegging(r.Context(), actor(r), o, run)
+	a.reply(w, r, http.StatusOK, struct {
+		PlannedOrder store.PlannedOrder `json:"planned_order"`
+		Pegs         []mrprun.Peg       `json:"pegs"`
+	}{o, pegs}, err)
+}
+
+func (a *MRP) firm(w http.ResponseWriter, r *http.Request) {
+	o, err := a.store.FirmPlannedOrder(r.Context(), actor(r), pathID(r))
+	a.reply(w, r, http.StatusOK, o, err)
+}
+
+func (a *MRP) convert(w http.ResponseWriter, r *http.Request) {
+	if _, _, err := a.store.GetPlannedOrder(r.Context(), actor(r), pathID(r)); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	var in store.ConvertInput
+	if !a.decode(w, r, &in) {
+		return
+	}
+	req, err := a.store.ConvertPlannedOrder(r.Context(), actor(r), pathID(r), in)
+	a.reply(w, r, http.StatusCreated, req, err)
+}
+
+type simulationInput struct {
+	Overrides mrprun.Overrides `json:"overrides"`
+}
+
+func (a *MRP) simulate(w http.ResponseWriter, r *http.Request) {
+	var in simulationInput
+	if !a.decode(w, r, &in) {
+		return
+	}
+	sim, err := a.runner.Simulate(r.Context(), actor(r), in.Overrides)
+	a.reply(w, r, http.StatusOK, sim, err)
+}

@@ -1,0 +1,633 @@
+// Package mrprun runs MRP for a tenant: load the stored inputs (store.LoadMRPSources),
+// plan with the pure engine (internal/mrp), save planned orders and exceptions with COPY,
+// and answer the questions that need a plan in memory (MRP records, pegging,
+// simulations). It keeps the latest plan of a few tenants in memory so that a net-change
+// run re-plans only what changed, and records metrics and a span per phase.
+package mrprun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/planta-dev/planta/services/inventory/internal/fault"
+	"github.com/planta-dev/planta/services/inventory/internal/mrp"
+	"github.com/planta-dev/planta/services/inventory/internal/planning"
+	"github.com/planta-dev/planta/services/inventory/internal/store"
+)
+
+// Run kinds.
+const (
+	Regenerative = "regenerative"
+	NetChange    = "net_change"
+)
+
+// maxChain bounds how many net-change runs may stack on one regenerative run before a
+// net-change request writes a full run again (reads resolve the chain).
+const maxChain = 8
+
+// cacheTenants is how many tenants' latest plans are kept in memory.
+const cacheTenants = 4
+
+// Runner plans and answers plan questions.
+type Runner struct {
+	st     *store.Store
+	tracer trace.Tracer
+	log    *slog.Logger
+	now    func() time.Time
+
+	runSeconds   prometheus.Histogram
+	itemsPlanned prometheus.Counter
+	exceptions   *prometheus.CounterVec
+
+	mu      sync.Mutex
+	tenants map[string]*tenant
+}
+
+type tenant struct {
+	mu   sync.Mutex // serialises this tenant's runs in this process
+	last *planned
+	used time.Time
+}
+
+// planned is a plan in memory with what produced it.
+type planned struct {
+	runID   string
+	version string
+	cal     planning.Calendar
+	input   mrp.Input
+	model   *mrp.Model
+	plan    *mrp.Plan
+	depth   int // net-change runs on top of the last regenerative one
+}
+
+// New returns a Runner registering its metrics on reg.
+func New(st *store.Store, reg prometheus.Registerer, tp trace.TracerProvider, log *slog.Logger, now func() time.Time) *Runner {
+	if now == nil {
+		now = time.Now
+	}
+	f := promauto.With(reg)
+	r := &Runner{st: st, tracer: tp.Tracer("planta/inventory/mrprun"), log: log, now: now, tenants: map[string]*tenant{},
+		runSeconds: f.NewHistogram(prometheus.HistogramOpts{Name: "planta_mrp_run_seconds", Help: "Duration of MRP runs (load, plan and write).",
+			Buckets: []float64{0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30}}),
+		itemsPlanned: f.NewCounter(prometheus.CounterOpts{Name: "planta_mrp_items_planned_total", Help: "Items planned by MRP runs (re-planned items for net change)."}),
+		exceptions:   f.NewCounterVec(prometheus.CounterOpts{Name: "planta_mrp_exceptions_total", Help: "Exception messages written by MRP runs, by kind."}, []string{"kind"}),
+	}
+	for _, k := range mrp.ExceptionKinds() {
+		r.exceptions.WithLabelValues(k.String())
+	}
+	return r
+}
+
+func (r *Runner) tenant(id string) *tenant {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t := r.tenants[id]
+	if t == nil {
+		if len(r.tenants) >= cacheTenants {
+			var oldest string
+			for k, v := range r.tenants {
+				if oldest == "" || v.used.Before(r.tenants[oldest].used) {
+					oldest = k
+				}
+			}
+			delete(r.tenants, oldest)
+		}
+		t = &tenant{}
+		r.tenants[id] = t
+	}
+	t.used = r.now()
+	return t
+}
+
+// compileError maps engine validation errors of stored data to problems (the API
+// validates on write, so this means data that only fails together, e.g. horizon).
+func compileError(err error) error {
+	var cyc *mrp.CycleError
+	if errors.As(err, &cyc) {
+		return fault.Conflictf("bom-cycle", "bom", "%s", cyc.Error())
+	}
+	var ve mrp.ValidationErrors
+	if errors.As(err, &ve) && len(ve) > 0 {
+		return fault.Conflictf("invalid-plan-input", ve[0].Field, "%s", ve[0].Error())
+	}
+	return err
+}
+
+// load reads and builds the input on the calendar cal (nil: the current one).
+func (r *Runner) load(ctx context.Context, a store.Actor, cal *planning.Calendar) (mrp.Input, string, planning.Calendar, error) {
+	ctx, span := r.tracer.Start(ctx, "mrp.load")
+	defer span.End()
+	set, src, err := r.st.LoadMRPSources(ctx, a)
+	if err != nil {
+		return mrp.Input{}, "", planning.Calendar{}, err
+	}
+	c := planning.CalendarAt(r.now(), set)
+	if cal != nil {
+		c = *cal
+	}
+	in, ver := planning.Build(src, c)
+	span.SetAttributes(attribute.Int("mrp.items", len(in.Items)), attribute.Int("mrp.bom_lines", len(in.BOM)), attribute.Int("mrp.demands", len(in.Demand)))
+	return in, ver, c, nil
+}
+
+// Run plans the tenant's current inputs and saves the run. A net-change run re-plans
+// only the items whose inputs changed since the tenant's latest run (and their
+// components) when that run's plan is in memory; otherwise, or when the item list
+// changed, it runs regeneratively (the result is the same either way).
+func (r *Runner) Run(ctx context.Context, a store.Actor, kind string) (store.MRPRun, error) {
+	t := r.tenant(a.TenantID)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	start := r.now()
+	in, ver, cal, err := r.load(ctx, a, nil)
+	if err != nil {
+		return store.MRPRun{}, err
+	}
+	loaded := r.now()
+
+	_, span := r.tracer.Start(ctx, "mrp.plan", trace.WithAttributes(attribute.String("mrp.kind", kind)))
+	m, err := mrp.Compile(in)
+	if err != nil {
+		span.End()
+		return store.MRPRun{}, compileError(err)
+	}
+	var plan *mrp.Plan
+	var base *planned
+	if kind == NetChange && t.last != nil && t.last.depth < maxChain {
+		if latest, err := r.st.LatestMRPRunID(ctx, a); err == nil && latest == t.last.runID {
+			if changed, ok := mrp.ChangedItems(t.last.model, m); ok {
+				if plan, err = m.PlanNetChange(t.last.plan, changed); err != nil {
+					span.End()
+					return store.MRPRun{}, compileError(err)
+				}
+				base = t.last
+			}
+		}
+	}
+	if plan == nil {
+		plan = m.Plan()
+	}
+	span.End()
+	plannedAt := r.now()
+
+	runID := store.NewRunID()
+	run := store.MRPRun{ID: runID.String(), Kind: Regenerative, Status: "completed", InputVersion: ver, Bucket: cal.Bucket, Horizon: cal.Horizon,
+		StartDate: cal.Start.Format(time.DateOnly), Items: m.NumItems(), PlannedOrders: plan.NumOrders(), Exceptions: plan.NumExceptions(),
+		LoadMS: ms(loaded.Sub(start)), PlanMS: ms(plannedAt.Sub(loaded)), StartedAt: start.UTC()}
+	items := allItems(m)
+	if base != nil {
+		run.Kind = NetChange
+		run.BaseRunID = &base.runID
+		items = plan.Replanned()
+	}
+	wctx, wspan := r.tracer.Start(ctx, "mrp.write", trace.WithAttributes(attribute.String("mrp.run_id", run.ID)))
+	excByKind, err := r.write(wctx, a, &run, runID, in, plan, items, base != nil)
+	if errors.Is(err, store.ErrBaseMoved) {
+		// Another process ran in between: this plan equals a regenerative one, so write it whole.
+		run.Kind, run.BaseRunID, items = Regenerative, nil, allItems(m)
+		excByKind, err = r.write(wctx, a, &run, runID, in, plan, items, false)
+		base = nil
+	}
+	wspan.End()
+	if err != nil {
+		return store.MRPRun{}, err
+	}
+	end := r.now()
+	run.WriteMS, run.DurationMS = ms(end.Sub(plannedAt)), ms(end.Sub(start))
+	if err := r.st.SetRunWriteTime(ctx, a, run.ID, run.WriteMS, run.DurationMS); err != nil {
+		return store.MRPRun{}, err
+	}
+	depth := 0
+	if base != nil {
+		depth = base.depth + 1
+	}
+	t.last = &planned{runID: run.ID, version: ver, cal: cal, input: in, model: m, plan: plan, depth: depth}
+	r.runSeconds.Observe(end.Sub(start).Seconds())
+	r.itemsPlanned.Add(float64(run.ItemsPlanned))
+	for k, n := range excByKind {
+		r.exceptions.WithLabelValues(k).Add(float64(n))
+	}
+	r.log.InfoContext(ctx, "mrp run", "tenant_id", a.TenantID, "run_id", run.ID, "kind", run.Kind, "items", run.Items, "items_planned", run.ItemsPlanned,
+		"planned_orders", run.PlannedOrders, "exceptions", run.Exceptions, "load_ms", run.LoadMS, "plan_ms", run.PlanMS, "write_ms", run.WriteMS)
+	return run, nil
+}
+
+func ms(d time.Duration) float64 { return math.Round(float64(d.Microseconds())) / 1000 }
+
+func allItems(m *mrp.Model) []int32 {
+	out := make([]int32, m.NumItems())
+	for i := range out {
+		out[i] = int32(i)
+	}
+	return out
+}
+
+// write saves the orders and exceptions of items (dense indexes).
+func (r *Runner) write(ctx context.Context, a store.Actor, run *store.MRPRun, runID uuid.UUID, in mrp.Input, plan *mrp.Plan, items []int32, net bool) (map[string]int, error) {
+	m := plan.Model()
+	tenant := uuid.MustParse(a.TenantID)
+	mat := make([]uuid.UUID, m.NumItems())
+	for i := range mat {
+		mat[i] = uuid.MustParse(string(m.ID(i)))
+	}
+	// Sequence numbers: orders first, then exceptions, each item's contiguous.
+	seqStart := make(map[int32]uint64, len(items))
+	var seq uint64
+	for _, i := range items {
+		seqStart[i] = seq
+		from, to := plan.OrderRange(int(i))
+		seq += uint64(to - from)
+	}
+	run.ItemsPlanned = len(items)
+	os := &orderSource{plan: plan, items: items, run: runID, tenant: tenant, mat: mat, in: in}
+	excByKind := map[string]int{}
+	xs := &excSource{plan: plan, items: items, run: runID, tenant: tenant, mat: mat, in: in, seqStart: seqStart, seq: seq, byKind: excByKind}
+	w := store.RunWrite{Run: *run, Orders: os, Exceptions: xs}
+	if net {
+		w.Replanned = make([]string, len(items))
+		for k, i := range items {
+			w.Replanned[k] = string(m.ID(int(i)))
+		}
+	}
+	if err := r.st.WriteMRPRun(ctx, a, w); err != nil {
+		return nil, err
+	}
+	return excByKind, nil
+}
+
+// orderSource streams planned orders to COPY without materialising them.
+type orderSource struct {
+	plan     *mrp.Plan
+	items    []int32
+	run      uuid.UUID
+	tenant   uuid.UUID
+	mat      []uuid.UUID
+	in       mrp.Input
+	k        int // index into items
+	cur, end int // order ids of items[k-1]
+	from     int
+	seq      uint64
+	row      []any
+	firmID   uuid.UUID
+}
+
+func (s *orderSource) Next() bool {
+	for s.cur >= s.end {
+		if s.k >= len(s.items) {
+			return false
+		}
+		s.from, s.end = s.plan.OrderRange(int(s.items[s.k]))
+		s.cur = s.from
+		s.k++
+	}
+	o := s.plan.Order(s.cur)
+	var firm any
+	if o.IsFirm() {
+		s.firmID = uuid.MustParse(s.in.Firm[o.Firm].Ref)
+		firm = s.firmID
+	}
+	if s.row == nil {
+		s.row = make([]any, 12)
+	}
+	s.row[0], s.row[1], s.row[2], s.row[3] = store.SeqID(s.run, s.seq), s.tenant, s.run, s.mat[o.Item]
+	s.row[4], s.row[5], s.row[6], s.row[7] = int32(s.cur-s.from), o.Buy, firm, o.PastDue
+	s.row[8], s.row[9], s.row[10], s.row[11] = o.Release, o.Due, o.Quantity, o.Receipt
+	s.cur++
+	s.seq++
+	return true
+}
+
+func (s *orderSource) Values() ([]any, error) { return s.row, nil }
+func (s *orderSource) Err() error             { return nil }
+
+// excSource streams exception messages to COPY.
+type excSource struct {
+	plan     *mrp.Plan
+	items    []int32
+	run      uuid.UUID
+	tenant   uuid.UUID
+	mat      []uuid.UUID
+	in       mrp.Input
+	seqStart map[int32]uint64
+	seq      uint64
+	byKind   map[string]int
+	k        int
+	buf      []mrp.Exception
+	row      []any
+}
+
+func (s *excSource) Next() bool {
+	for len(s.buf) == 0 {
+		if s.k >= len(s.items) {
+			return false
+		}
+		s.buf = s.plan.ExceptionsOf(int(s.items[s.k]))
+		s.k++
+	}
+	e := s.buf[0]
+	s.buf = s.buf[1:]
+	kind := e.Kind.String()
+	s.byKind[kind]++
+	var to, order, receipt any
+	if e.ToBucket >= 0 && (e.Kind == mrp.ExceptionExpedite || e.Kind == mrp.ExceptionDefer) {
+		to = e.ToBucket
+	}
+	if e.Order >= 0 {
+		from, _ := s.plan.OrderRange(int(e.Item))
+		order = store.SeqID(s.run, s.seqStart[e.Item]+uint64(int(e.Order)-from))
+	}
+	if e.Receipt >= 0 && int(e.Receipt) < len(s.in.Receipts) {
+		if u, err := uuid.Parse(s.in.Receipts[e.Receipt].Ref); err == nil {
+			receipt = u
+		}
+	}
+	if s.row == nil {
+		s.row = make([]any, 10)
+	}
+	s.row[0], s.row[1], s.row[2], s.row[3], s.row[4] = store.SeqID(s.run, s.seq), s.tenant, s.run, s.mat[e.Item], kind
+	s.row[5], s.row[6], s.row[7], s.row[8], s.row[9] = e.Bucket, to, e.Quantity, order, receipt
+	s.seq++
+	return true
+}
+
+func (s *excSource) Values() ([]any, error) { return s.row, nil }
+func (s *excSource) Err() error             { return nil }
+
+// planFor returns the plan a stored run was computed from: the one in memory when its
+// input version matches, else recomputed from the stored inputs on the run's calendar.
+// When the inputs changed since the run, the run's plan cannot be rebuilt: conflict.
+func (r *Runner) planFor(ctx context.Context, a store.Actor, run store.MRPRun) (*planned, error) {
+	t := r.tenant(a.TenantID)
+	t.mu.Lock()
+	last := t.last
+	t.mu.Unlock()
+	if last != nil && last.version == run.InputVersion {
+		return last, nil
+	}
+	cal := run.Calendar()
+	in, ver, _, err := r.load(ctx, a, &cal)
+	if err != nil {
+		return nil, err
+	}
+	if ver != run.InputVersion {
+		return nil, fault.Conflictf("inputs-changed", "", "the planning inputs changed since this run; start a new run to see its records and pegging")
+	}
+	_, span := r.tracer.Start(ctx, "mrp.plan")
+	defer span.End()
+	m, err := mrp.Compile(in)
+	if err != nil {
+		return nil, compileError(err)
+	}
+	return &planned{runID: run.ID, version: ver, cal: cal, input: in, model: m, plan: m.Plan()}, nil
+}
+
+// RecordBucket is one column of an MRP record.
+type RecordBucket struct {
+	Bucket            int     `json:"bucket"`
+	Date              string  `json:"date"`
+	Gross             float64 `json:"gross"`
+	ScheduledReceipts float64 `json:"scheduled_receipts"`
+	ProjectedOnHand   float64 `json:"projected_on_hand"`
+	Net               float64 `json:"net"`
+	PlannedReceipts   float64 `json:"planned_receipts"`
+	PlannedReleases   float64 `json:"planned_releases"`
+}
+
+// Record is an item's MRP record in a run.
+type Record struct {
+	RunID        string         `json:"run_id"`
+	MaterialID   string         `json:"material_id"`
+	LowLevelCode int            `json:"low_level_code"`
+	OnHand       float64        `json:"on_hand"`
+	SafetyStock  float64        `json:"safety_stock"`
+	Buckets      []RecordBucket `json:"buckets"`
+}
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+// Record computes material's MRP record for a run.
+func (r *Runner) Record(ctx context.Context, a store.Actor, run store.MRPRun, materialID string) (Record, error) {
+	p, err := r.planFor(ctx, a, run)
+	if err != nil {
+		return Record{}, err
+	}
+	i, ok := p.model.Index(mrp.ItemID(materialID))
+	if !ok {
+		return Record{}, fault.Missing("item", "")
+	}
+	rec := p.plan.Record(i)
+	out := Record{RunID: run.ID, MaterialID: materialID, LowLevelCode: p.model.LowLevelCode(i), OnHand: round4(rec.OnHand), SafetyStock: round4(rec.SafetyStock),
+		Buckets: make([]RecordBucket, len(rec.Gross))}
+	for t := range rec.Gross {
+		out.Buckets[t] = RecordBucket{Bucket: t, Date: p.cal.DateString(t), Gross: round4(rec.Gross[t]), ScheduledReceipts: round4(rec.ScheduledReceipts[t]),
+			ProjectedOnHand: round4(rec.ProjectedOnHand[t]), Net: round4(rec.Net[t]), PlannedReceipts: round4(rec.PlannedReceipts[t]),
+			PlannedReleases: round4(rec.PlannedReleases[t])}
+	}
+	return out, nil
+}
+
+// Peg is one independent demand (or safety stock / lot-size excess) a planned order serves.
+type Peg struct {
+	Kind string `json:"kind"`
+	// DemandType is "demand" (an MRP demand entry) or "requirement" (an open requirement
+	// item) for kind demand.
+	DemandType string  `json:"demand_type,omitempty"`
+	DemandID   string  `json:"demand_id,omitempty"`
+	MaterialID string  `json:"material_id"`
+	Bucket     *int    `json:"bucket,omitempty"`
+	Date       string  `json:"date,omitempty"`
+	Quantity   float64 `json:"quantity"`
+}
+
+// Pegging traces a stored planned order to what it serves.
+func (r *Runner) Pegging(ctx context.Context, a store.Actor, o store.PlannedOrder, run store.MRPRun) ([]Peg, error) {
+	p, err := r.planFor(ctx, a, run)
+	if err != nil {
+		return nil, err
+	}
+	i, ok := p.model.Index(mrp.ItemID(o.MaterialID))
+	if !ok {
+		return nil, fault.Missing("planned order", "")
+	}
+	from, to := p.plan.OrderRange(i)
+	k := from + o.Pos
+	if k >= to || int(p.plan.Order(k).Due) != o.DueBucket {
+		return nil, fault.Conflictf("inputs-changed", "", "the plan in memory does not match this order; start a new run")
+	}
+	pegs := p.plan.PegOrder(k)
+	out := make([]Peg, 0, len(pegs))
+	for _, g := range pegs {
+		pg := Peg{Kind: g.Kind.String(), MaterialID: string(p.model.ID(int(g.Item))), Quantity: round4(g.Quantity)}
+		if g.Kind == mrp.PegDemand && int(g.Demand) < len(p.input.Demand) {
+			d := p.input.Demand[g.Demand]
+			typ, id, _ := strings.Cut(d.Ref, ":")
+			b := d.Bucket
+			pg.DemandType, pg.DemandID, pg.Bucket, pg.Date = typ, id, &b, p.cal.DateString(b)
+		}
+		out = append(out, pg)
+	}
+	return out, nil
+}
+
+// Overrides are a simulation's what-if changes.
+type Overrides struct {
+	ExtraDemand []ExtraDemand    `json:"extra_demand"`
+	LeadTimes   []LeadTimeChange `json:"lead_times"`
+}
+
+// ExtraDemand adds demand for a material on a date.
+type ExtraDemand struct {
+	MaterialID string  `json:"material_id"`
+	Date       string  `json:"date"`
+	Quantity   float64 `json:"quantity"`
+}
+
+// LeadTimeChange replaces a material's lead time (buckets).
+type LeadTimeChange struct {
+	MaterialID string `json:"material_id"`
+	LeadTime   int    `json:"lead_time"`
+}
+
+// SimOrder is a planned order of a simulation.
+type SimOrder struct {
+	MaterialID    string  `json:"material_id"`
+	Source        string  `json:"source"`
+	Firm          bool    `json:"firm"`
+	PastDue       bool    `json:"past_due"`
+	ReleaseBucket int     `json:"release_bucket"`
+	ReleaseDate   string  `json:"release_date"`
+	DueBucket     int     `json:"due_bucket"`
+	DueDate       string  `json:"due_date"`
+	Quantity      float64 `json:"quantity"`
+}
+
+// SimException is an exception message of a simulation.
+type SimException struct {
+	MaterialID string  `json:"material_id"`
+	Kind       string  `json:"kind"`
+	Bucket     int     `json:"bucket"`
+	Quantity   float64 `json:"quantity"`
+}
+
+// Simulation is a what-if result: totals, and the orders and exceptions of the items the
+// overrides reached (capped at maxSimRows each).
+type Simulation struct {
+	InputVersion   string         `json:"input_version"`
+	Items          int            `json:"items"`
+	ItemsReplanned int            `json:"items_replanned"`
+	PlannedOrders  int            `json:"planned_orders"`
+	Exceptions     int            `json:"exceptions"`
+	Truncated      bool           `json:"truncated"`
+	Orders         []SimOrder     `json:"affected_planned_orders"`
+	Messages       []SimException `json:"affected_exceptions"`
+	PlanMS         float64        `json:"plan_ms"`
+}
+
+const maxSimRows = 1000
+
+// Simulate plans the current inputs with overrides and saves nothing.
+func (r *Runner) Simulate(ctx context.Context, a store.Actor, ov Overrides) (Simulation, error) {
+	in, ver, cal, err := r.load(ctx, a, nil)
+	if err != nil {
+		return Simulation{}, err
+	}
+	idx := map[mrp.ItemID]int{}
+	for i, it := range in.Items {
+		idx[it.ID] = i
+	}
+	sim := in.Clone()
+	for k, d := range ov.ExtraDemand {
+		f := fmt.Sprintf("overrides.extra_demand[%d].", k)
+		if _, ok := idx[mrp.ItemID(d.MaterialID)]; !ok {
+			return Simulation{}, fault.Missing("item", f+"material_id")
+		}
+		day, err := time.Parse(time.DateOnly, d.Date)
+		if err != nil {
+			return Simulation{}, fault.Field(f+"date", "must be a date YYYY-MM-DD")
+		}
+		if !(d.Quantity > 0) || math.IsInf(d.Quantity, 0) {
+			return Simulation{}, fault.Field(f+"quantity", "must be greater than zero")
+		}
+		b, ok := cal.BucketOf(day)
+		if !ok {
+			return Simulation{}, fault.Field(f+"date", "is after the planning horizon")
+		}
+		sim.Demand = append(sim.Demand, mrp.Demand{Item: mrp.ItemID(d.MaterialID), Bucket: b, Quantity: d.Quantity, Ref: "simulation:" + fmt.Sprint(k)})
+	}
+	for k, l := range ov.LeadTimes {
+		f := fmt.Sprintf("overrides.lead_times[%d].", k)
+		i, ok := idx[mrp.ItemID(l.MaterialID)]
+		if !ok {
+			return Simulation{}, fault.Missing("item", f+"material_id")
+		}
+		if l.LeadTime < 0 || l.LeadTime > mrp.MaxBuckets {
+			return Simulation{}, fault.Field(f+"lead_time", "must not be negative")
+		}
+		sim.Items[i].LeadTime = l.LeadTime
+	}
+	start := r.now()
+	_, span := r.tracer.Start(ctx, "mrp.plan", trace.WithAttributes(attribute.String("mrp.kind", "simulation")))
+	defer span.End()
+	var base *mrp.Plan
+	t := r.tenant(a.TenantID)
+	t.mu.Lock()
+	if t.last != nil && t.last.version == ver {
+		base = t.last.plan
+	}
+	t.mu.Unlock()
+	bm, err := mrp.Compile(in)
+	if err != nil {
+		return Simulation{}, compileError(err)
+	}
+	if base == nil {
+		base = bm.Plan()
+	}
+	sm, err := mrp.Compile(sim)
+	if err != nil {
+		return Simulation{}, compileError(err)
+	}
+	changed, _ := mrp.ChangedItems(base.Model(), sm)
+	plan, err := sm.PlanNetChange(base, changed)
+	if err != nil {
+		return Simulation{}, compileError(err)
+	}
+	out := Simulation{InputVersion: ver, Items: sm.NumItems(), PlannedOrders: plan.NumOrders(), Exceptions: plan.NumExceptions(),
+		Orders: []SimOrder{}, Messages: []SimException{}}
+	items := plan.Replanned()
+	if items == nil {
+		items = allItems(sm)
+	}
+	out.ItemsReplanned = len(items)
+	for _, i := range items {
+		for _, o := range plan.OrdersOf(int(i)) {
+			if len(out.Orders) == maxSimRows {
+				out.Truncated = true
+				break
+			}
+			out.Orders = append(out.Orders, SimOrder{MaterialID: string(sm.ID(int(i))), Source: map[bool]string{true: "buy", false: "make"}[o.Buy],
+				Firm: o.IsFirm(), PastDue: o.PastDue, ReleaseBucket: int(o.Release), ReleaseDate: cal.DateString(int(o.Release)),
+				DueBucket: int(o.Due), DueDate: cal.DateString(int(o.Due)), Quantity: round4(o.Quantity)})
+		}
+		for _, e := range plan.ExceptionsOf(int(i)) {
+			if len(out.Messages) == maxSimRows {
+				out.Truncated = true
+				break
+			}
+			out.Messages = append(out.Messages, SimException{MaterialID: string(sm.ID(int(i))), Kind: e.Kind.String(), Bucket: int(e.Bucket), Quantity: round4(e.Quantity)})
+		}
+	}
+	out.PlanMS = ms(r.now().Sub(start))
+	return out, nil
+}
