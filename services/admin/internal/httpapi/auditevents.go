@@ -8,8 +8,8 @@ import (
 	"github.com/planta-dev/planta/libs/audit"
 	"github.com/planta-dev/planta/libs/jsonbody"
 
-	"github.com/planta-dev/planta/services/admin/internal/auditlog"
 	"github.com/planta-dev/planta/libs/csvexport"
+	"github.com/planta-dev/planta/services/admin/internal/auditlog"
 )
 
 func (a *API) auditFilter(r *http.Request, paged bool) (auditlog.Filter, error) {

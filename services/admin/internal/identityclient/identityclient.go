@@ -5,20 +5,18 @@
 package identityclient
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/planta-dev/planta/libs/apiclient"
+
 	"github.com/planta-dev/planta/libs/authn"
-	"github.com/planta-dev/planta/libs/problem"
 )
 
 // User is an account as identity describes it.
@@ -135,17 +133,7 @@ type Page[T any] struct {
 }
 
 // Error is a refusal from identity (4xx) with its problem details.
-type Error struct {
-	Status  int
-	Problem *problem.Problem
-}
-
-func (e *Error) Error() string {
-	if e.Problem != nil {
-		return fmt.Sprintf("identity answered %d: %s", e.Status, e.Problem.Error())
-	}
-	return fmt.Sprintf("identity answered %d", e.Status)
-}
+type Error = apiclient.Error
 
 // Errors.
 var (
@@ -157,13 +145,12 @@ var (
 
 // Client calls identity's internal listener.
 type Client struct {
-	baseURL string
-	http    *http.Client
+	api *apiclient.Client
 }
 
 // New returns a client for baseURL (PLANTA_IDENTITY_URL). Pass the traced client.
 func New(baseURL string, client *http.Client) *Client {
-	return &Client{baseURL: strings.TrimRight(baseURL, "/"), http: client}
+	return &Client{api: apiclient.New(baseURL, client)}
 }
 
 func userPath(id string, rest ...string) string {
@@ -305,51 +292,19 @@ func encode(q url.Values) string {
 }
 
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("encode request: %w", err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, body)
-	if err != nil {
-		return fmt.Errorf("build request: %w", err)
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	defer func() { _ = resp.Body.Close() }()
+	err := c.api.Do(ctx, method, path, in, out)
 	switch {
-	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		if out == nil || resp.StatusCode == http.StatusNoContent {
-			return nil
-		}
-		if err := json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(out); err != nil {
-			return fmt.Errorf("%w: decode %s: %v", ErrUnavailable, method, err)
-		}
+	case err == nil:
 		return nil
-	case resp.StatusCode == http.StatusNotFound:
-		return fmt.Errorf("%w: %w", ErrNotFound, refusal(resp))
-	case resp.StatusCode >= 400 && resp.StatusCode < 500 &&
-		resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusTooManyRequests:
-		return refusal(resp)
-	default:
-		return fmt.Errorf("%w: %s answered %d", ErrUnavailable, method, resp.StatusCode)
+	case errors.Is(err, apiclient.ErrUnavailable):
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-}
-
-func refusal(resp *http.Response) *Error {
-	e := &Error{Status: resp.StatusCode}
-	var p problem.Problem
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&p); err == nil && p.Status != 0 {
-		e.Problem = &p
+	switch apiclient.StatusOf(err) {
+	case http.StatusNotFound:
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	case http.StatusUnauthorized:
+		// identity's internal API never authenticates callers: a 401 is a fault.
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	return e
+	return err
 }

@@ -4,19 +4,16 @@
 package sessionclient
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
+	"github.com/planta-dev/planta/libs/apiclient"
+
 	"github.com/planta-dev/planta/libs/authn"
-	"github.com/planta-dev/planta/libs/problem"
 )
 
 // Session is one session as the session service describes it.
@@ -47,18 +44,8 @@ type Issued struct {
 	Session Session `json:"session"`
 }
 
-// Error is a refusal from the session service, carrying its problem details.
-type Error struct {
-	Status  int
-	Problem *problem.Problem
-}
-
-func (e *Error) Error() string {
-	if e.Problem != nil {
-		return fmt.Sprintf("session service answered %d: %s", e.Status, e.Problem.Error())
-	}
-	return fmt.Sprintf("session service answered %d", e.Status)
-}
+// Error is a refusal from session (4xx) with its problem details.
+type Error = apiclient.Error
 
 // Errors.
 var (
@@ -72,13 +59,12 @@ var (
 
 // Client calls the session service's internal listener.
 type Client struct {
-	baseURL string
-	http    *http.Client
+	api *apiclient.Client
 }
 
 // New returns a client for baseURL (PLANTA_SESSION_URL). Pass the traced client.
 func New(baseURL string, client *http.Client) *Client {
-	return &Client{baseURL: strings.TrimRight(baseURL, "/"), http: client}
+	return &Client{api: apiclient.New(baseURL, client)}
 }
 
 // List returns the live sessions of a user.
@@ -129,52 +115,18 @@ func (c *Client) StopImpersonation(ctx context.Context, token string) (Issued, e
 }
 
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("encode request: %w", err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, body)
-	if err != nil {
-		return fmt.Errorf("build request: %w", err)
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
-	defer func() { _ = resp.Body.Close() }()
+	err := c.api.Do(ctx, method, path, in, out)
 	switch {
-	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		if out == nil || resp.StatusCode == http.StatusNoContent {
-			return nil
-		}
-		if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(out); err != nil {
-			return fmt.Errorf("%w: decode %s %s: %v", ErrUnavailable, method, path, err)
-		}
+	case err == nil:
 		return nil
-	case resp.StatusCode == http.StatusNotFound:
-		return fmt.Errorf("%w: %w", ErrNotFound, refusal(resp))
-	case resp.StatusCode == http.StatusUnauthorized:
-		return fmt.Errorf("%w: %w", ErrInvalidSession, refusal(resp))
-	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests:
-		return refusal(resp)
-	default:
-		return fmt.Errorf("%w: %s %s answered %d", ErrUnavailable, method, path, resp.StatusCode)
+	case errors.Is(err, apiclient.ErrUnavailable):
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-}
-
-func refusal(resp *http.Response) *Error {
-	e := &Error{Status: resp.StatusCode}
-	var p problem.Problem
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&p); err == nil && p.Status != 0 {
-		e.Problem = &p
+	switch apiclient.StatusOf(err) {
+	case http.StatusNotFound:
+		return fmt.Errorf("%w: %w", ErrNotFound, err)
+	case http.StatusUnauthorized:
+		return fmt.Errorf("%w: %w", ErrInvalidSession, err)
 	}
-	return e
+	return err
 }

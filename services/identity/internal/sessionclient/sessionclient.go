@@ -4,16 +4,15 @@
 package sessionclient
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
+
+	"github.com/planta-dev/planta/libs/apiclient"
 )
 
 // ErrUnavailable means the session service did not answer as expected: the caller must
@@ -50,20 +49,17 @@ type Created struct {
 }
 
 // Client is a typed client of the session service's internal API.
-type Client struct {
-	base string
-	http *http.Client
-}
+type Client struct{ api *apiclient.Client }
 
 // New returns a client for the session service's internal listener at baseURL.
 func New(baseURL string, hc *http.Client) *Client {
-	return &Client{base: strings.TrimRight(baseURL, "/"), http: hc}
+	return &Client{api: apiclient.New(baseURL, hc)}
 }
 
 // Create starts a session (at login, and after a password change).
 func (c *Client) Create(ctx context.Context, req CreateRequest) (Created, error) {
 	var out Created
-	if err := c.call(ctx, "/internal/v1/sessions", req, http.StatusCreated, &out); err != nil {
+	if err := c.call(ctx, "/internal/v1/sessions", req, &out); err != nil {
 		return Created{}, err
 	}
 	if out.Token == "" {
@@ -74,49 +70,21 @@ func (c *Client) Create(ctx context.Context, req CreateRequest) (Created, error)
 
 // Revoke ends the session of token (logout). An unknown token is not an error.
 func (c *Client) Revoke(ctx context.Context, token string) error {
-	return c.call(ctx, "/internal/v1/sessions/revoke", map[string]string{"token": token}, http.StatusNoContent, nil)
+	return c.call(ctx, "/internal/v1/sessions/revoke", map[string]string{"token": token}, nil)
 }
 
 // RevokeAll ends every session of userID except exceptSessionID (empty for none).
 func (c *Client) RevokeAll(ctx context.Context, userID, exceptSessionID string) error {
 	return c.call(ctx, "/internal/v1/users/"+url.PathEscape(userID)+"/sessions/revoke-all",
-		map[string]string{"except_session_id": exceptSessionID}, http.StatusNoContent, nil)
+		map[string]string{"except_session_id": exceptSessionID}, nil)
 }
 
-func (c *Client) call(ctx context.Context, path string, body any, want int, out any) error {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", path, err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(b))
-	if err != nil {
-		return fmt.Errorf("build %s: %w", path, err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrUnavailable, path, redactErr(err))
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode != want {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("%w: %s answered %d", ErrUnavailable, path, resp.StatusCode)
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(out); err != nil {
-		return fmt.Errorf("%w: decode %s: %v", ErrUnavailable, path, err)
+// call POSTs body to path. Every failure, a refusal included, is ErrUnavailable to the
+// identity service: it only sends requests the session service must accept, so a refusal
+// means a fault, and the caller fails closed (nothing granted, 503).
+func (c *Client) call(ctx context.Context, path string, body, out any) error {
+	if err := c.api.Do(ctx, http.MethodPost, path, body, out); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return nil
-}
-
-// redactErr keeps transport errors (which quote the URL, never the body) as they are;
-// it exists so that a future change putting data in URLs has one place to look.
-func redactErr(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s %s: %v", ue.Op, ue.URL, ue.Err)
-	}
-	return err
 }
