@@ -189,18 +189,24 @@ func checkServices(t *testing.T, m manifest, svcs []string, monitoring bool) {
 		wantEnv := map[string]bool{
 			"PLANTA_POSTGRES_URL_FILE": n.postgres,
 			"PLANTA_REDIS_URL_FILE":    n.redis,
-			"PLANTA_SESSION_URL":       slices.Contains(n.calls, "session"),
-			"PLANTA_IDENTITY_URL":      slices.Contains(n.calls, "identity"),
+		}
+		for _, callee := range services {
+			wantEnv["PLANTA_"+strings.ToUpper(callee)+"_URL"] = slices.Contains(n.calls, callee)
+			wantEnv["PLANTA_"+strings.ToUpper(svc)+"_"+strings.ToUpper(callee)+"_API_BASE"] = slices.Contains(n.publicAPIs, callee)
 		}
 		for k, want := range wantEnv {
 			if _, got := env[k]; got != want {
 				t.Errorf("%s: env %s present=%v, want %v", name, k, got, want)
 			}
 		}
-		for _, callee := range n.calls {
-			want := fmt.Sprintf("http://%s-%s:%d", releaseName, callee, internalPort)
-			if got := env["PLANTA_"+strings.ToUpper(callee)+"_URL"]; got != want {
-				t.Errorf("%s: PLANTA_%s_URL=%q, want %q", name, strings.ToUpper(callee), got, want)
+		checkCallEnv(t, name, env, releaseName, n.calls, n.publicAPIs)
+		if svc == "allocation" {
+			if env["PLANTA_CBC_PATH"] != "/usr/bin/cbc" || env["TMPDIR"] != "/tmp" {
+				t.Errorf("%s: PLANTA_CBC_PATH=%q TMPDIR=%q, want /usr/bin/cbc and /tmp (the image's cbc, the emptyDir)", name, env["PLANTA_CBC_PATH"], env["TMPDIR"])
+			}
+			// cbc is single-threaded and CPU-bound: less than a core stretches every solve.
+			if lim := c.Resources.Limits.Cpu(); lim.MilliValue() < 1000 {
+				t.Errorf("%s: CPU limit %s: cbc needs at least one core", name, lim)
 			}
 		}
 		if env["PLANTA_PUBLIC_ADDR"] != fmt.Sprintf(":%d", publicPort) || env["PLANTA_INTERNAL_ADDR"] != fmt.Sprintf(":%d", internalPort) {
@@ -398,12 +404,17 @@ func checkPods(t *testing.T, m manifest) {
 			}
 			hasTmp := false
 			for _, vm := range c.VolumeMounts {
-				if vm.MountPath == "/tmp" {
-					hasTmp = true
+				if vm.MountPath != "/tmp" || vm.ReadOnly {
+					continue
+				}
+				for _, v := range spec.Volumes {
+					if v.Name == vm.Name && v.EmptyDir != nil && v.EmptyDir.SizeLimit != nil && !v.EmptyDir.SizeLimit.IsZero() {
+						hasTmp = true
+					}
 				}
 			}
 			if !hasTmp {
-				t.Errorf("%s: no writable /tmp", cw)
+				t.Errorf("%s: no writable /tmp (an emptyDir with a sizeLimit)", cw)
 			}
 		}
 	}

@@ -32,19 +32,23 @@ const (
 // services are the Planta services the charts deploy, in the order of docs/conventions.md.
 var services = []string{"identity", "session", "inventory", "allocation", "admin", "web"}
 
-// needs is what each service reads, from the issue: datastores and the services it calls.
+// needs is what each service reads, from the issue and the services' code: datastores, the
+// services whose internal API it calls (uses.services) and those whose public API it calls
+// server-side (uses.publicAPIs).
 var needs = map[string]struct {
 	postgres, redis bool
 	calls           []string
+	publicAPIs      []string
 }{
-	"identity":   {postgres: true, redis: true, calls: []string{"session"}},
-	"session":    {redis: true},
-	"inventory":  {postgres: true, calls: []string{"session"}},
+	"identity": {postgres: true, redis: true, calls: []string{"session"}},
+	"session":  {redis: true},
+	// inventory reports writes made while impersonating to admin's audit log.
+	"inventory":  {postgres: true, calls: []string{"session", "admin"}},
 	"allocation": {postgres: true, calls: []string{"session"}},
 	"admin":      {postgres: true, calls: []string{"session", "identity"}},
-	// The web validates sessions (session's internal API) and calls every service's public
-	// API (charts/web/templates/networkpolicy-public-apis.yaml).
-	"web": {calls: []string{"session"}},
+	// The web validates sessions (session's internal API) and renders pages from every
+	// service's public API, called with the user's session.
+	"web": {calls: []string{"session"}, publicAPIs: []string{"identity", "session", "inventory", "allocation", "admin"}},
 }
 
 // repoRoot is the repository root (two levels above this file).
@@ -115,10 +119,16 @@ func loadChart(t testing.TB, name string) *chart.Chart {
 // the rendered files by template path; NOTES.txt of the top chart is kept, partials dropped.
 func render(t testing.TB, c *chart.Chart, vals map[string]any) (map[string]string, error) {
 	t.Helper()
+	return renderAs(t, c, vals, releaseName)
+}
+
+// renderAs is render with another release name.
+func renderAs(t testing.TB, c *chart.Chart, vals map[string]any, release string) (map[string]string, error) {
+	t.Helper()
 	if err := chartutil.ProcessDependenciesWithMerge(c, vals); err != nil {
 		return nil, fmt.Errorf("process dependencies: %w", err)
 	}
-	opts := chartutil.ReleaseOptions{Name: releaseName, Namespace: namespace, Revision: 1, IsInstall: true}
+	opts := chartutil.ReleaseOptions{Name: release, Namespace: namespace, Revision: 1, IsInstall: true}
 	top, err := chartutil.ToRenderValues(c, vals, opts, chartutil.DefaultCapabilities)
 	if err != nil {
 		return nil, err

@@ -100,14 +100,24 @@ func TestServiceChartsAgree(t *testing.T) {
 // silently ignored.
 func TestSchemasRejectMistakes(t *testing.T) {
 	cases := map[string]string{
-		"unknown service key":       "identity:\n  replicaCoutn: 3\n",
-		"unknown global key":        "global:\n  networkPolicy:\n    enabeld: false\n",
-		"bad routing mode":          "routing:\n  mode: loadbalancer\n",
-		"gateway without a parent":  "routing:\n  mode: gateway\n  gateway:\n    parentRefs: []\n",
-		"memory limit removed":      "session:\n  resources:\n    limits:\n      memory: null\n",
-		"secret without a name":     "global:\n  datastores:\n    postgres:\n      existingSecret: \"\"\n",
-		"bad log level":             "global:\n  logLevel: verbose\n",
-		"unknown top-level section": "ingress:\n  enabled: true\n",
+		"unknown service key":            "identity:\n  replicaCoutn: 3\n",
+		"unknown global key":             "global:\n  networkPolicy:\n    enabeld: false\n",
+		"bad routing mode":               "routing:\n  mode: loadbalancer\n",
+		"gateway without a parent":       "routing:\n  mode: gateway\n  gateway:\n    parentRefs: []\n",
+		"memory limit removed":           "session:\n  resources:\n    limits:\n      memory: null\n",
+		"secret without a name":          "global:\n  datastores:\n    postgres:\n      existingSecret: \"\"\n",
+		"bad log level":                  "global:\n  logLevel: verbose\n",
+		"unknown top-level section":      "ingress:\n  enabled: true\n",
+		"required secret without a name": "global:\n  secrets:\n    superadmin:\n      existingSecret: \"\"\n",
+		"chart-set URL in env":           "web:\n  env:\n    PLANTA_WEB_IDENTITY_API_BASE: http://planta-identity:8080\n",
+		"trusted proxies in env":         "identity:\n  env:\n    PLANTA_TRUSTED_PROXIES: 10.0.0.0/8\n",
+		"trusted proxies in global env":  "global:\n  env:\n    PLANTA_TRUSTED_PROXIES: 10.0.0.0/8\n",
+		"bad trusted proxy":              "global:\n  trustedProxies:\n    ingress: [ingress-nginx]\n",
+		"bcrypt cost too low":            "identity:\n  env:\n    PLANTA_BCRYPT_COST: 4\n",
+		"bad session duration":           "session:\n  env:\n    PLANTA_SESSION_IDLE_TIMEOUT: 30 minutes\n",
+		"bad boolean":                    "identity:\n  env:\n    PLANTA_REGISTRATION_ENABLED: \"no\"\n",
+		"dev mode in a cluster":          "global:\n  env:\n    PLANTA_DEV_MODE: true\n",
+		"unknown uses key":               "web:\n  uses:\n    publicApis: [identity]\n",
 	}
 	for name, values := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -117,8 +127,60 @@ func TestSchemasRejectMistakes(t *testing.T) {
 			}
 			if _, err := render(t, loadChart(t, umbrellaChart), vals); err == nil {
 				t.Errorf("rendering with\n%s succeeded; the schema must reject it", values)
+			} else if testing.Verbose() {
+				t.Log(err)
 			}
 		})
+	}
+}
+
+// TestSchemasAcceptSettings: the documented service settings pass the schema, as numbers,
+// booleans or strings.
+func TestSchemasAcceptSettings(t *testing.T) {
+	values := `
+global:
+  env:
+    PLANTA_REDIS_PREFIX: "planta-prod:"
+    PLANTA_SHUTDOWN_DELAY: 5s
+  trustedProxies:
+    ingress: [10.244.0.0/16, "fd00::/8"]
+    web: [10.244.0.0/16]
+  secrets:
+    declarative-users:
+      existingSecret: planta-users
+identity:
+  env:
+    PLANTA_REGISTRATION_ENABLED: false
+    PLANTA_BCRYPT_COST: 13
+    PLANTA_LOGIN_RATE_LIMIT: "60"
+    PLANTA_LOCKOUT_DURATION: 15m
+session:
+  env:
+    PLANTA_SESSION_IDLE_TIMEOUT: 30m
+    PLANTA_SESSION_ABSOLUTE_LIFETIME: 12h
+allocation:
+  env:
+    PLANTA_ACADEMIC_API_URL: https://academic.example.edu/api
+    PLANTA_PUBLIC_RATE_PER_SECOND: 20
+    PLANTA_PUBLIC_RATE_BURST: 100
+  extraEgress:
+    - to:
+        - ipBlock:
+            cidr: 203.0.113.0/24
+      ports:
+        - port: 443
+          protocol: TCP
+web:
+  env:
+    PLANTA_WEB_REGISTRATION: "true"
+    PLANTA_WEB_MRP_TIMEZONE: America/Lima
+`
+	vals, err := chartutil.ReadValues([]byte(values))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := render(t, loadChart(t, umbrellaChart), vals); err != nil {
+		t.Errorf("rendering with documented settings failed: %v", err)
 	}
 }
 

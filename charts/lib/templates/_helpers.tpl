@@ -41,13 +41,18 @@ app.kubernetes.io/component: migration
 {{- end -}}
 
 {{/*
-planta.callerLabels: one label per service this one calls (planta.dev/calls-session: "true").
-The callee's NetworkPolicy admits its internal port to exactly the pods of the release that
-carry its label, so a new caller needs no change in the callee's chart.
+planta.callerLabels: one label per service this one calls: planta.dev/calls-<service>: "true"
+for its internal API (uses.services), planta.dev/calls-<service>-public: "true" for its public
+API (uses.publicAPIs). The callee's NetworkPolicy admits its internal (resp. public) port to
+exactly the pods of the release that carry the matching label, so a new caller needs no change
+in the callee's chart.
 */}}
 {{- define "planta.callerLabels" -}}
 {{- range $svc := .Values.uses.services }}
 planta.dev/calls-{{ $svc }}: "true"
+{{- end }}
+{{- range $svc := .Values.uses.publicAPIs }}
+planta.dev/calls-{{ $svc }}-public: "true"
 {{- end }}
 {{- end -}}
 
@@ -78,7 +83,8 @@ to <global.image.registry>/<service>.
 {{/*
 planta.fileSecrets: the secrets a service reads as files, as a list of
 {name, env, secretName, key}. They come from global.datastores (the service's
-uses.datastores) and global.secrets (its uses.secrets); values never hold the secret itself.
+uses.datastores) and global.secrets (its uses.secrets; an `optional` one without existingSecret
+is left out); values never hold the secret itself.
 Returned as YAML ({items: [...]}) because include returns a string.
 */}}
 {{- define "planta.fileSecrets" -}}
@@ -92,12 +98,27 @@ Returned as YAML ({items: [...]}) because include returns a string.
 {{- end -}}
 {{- range $name := .Values.uses.secrets -}}
 {{- $s := index $.Values.global.secrets $name | default dict -}}
+{{- if and $s.optional (not $s.existingSecret) -}}
+{{- /* an optional secret left unset: no mount, no variable */ -}}
+{{- else -}}
 {{- if not $s.existingSecret -}}
 {{- fail (printf "%s uses secret %q: set global.secrets.%s.existingSecret (and env)" $.Chart.Name $name $name) -}}
 {{- end -}}
 {{- $items = append $items (dict "name" $name "env" (required (printf "global.secrets.%s.env" $name) $s.env) "secretName" $s.existingSecret "key" $s.key) -}}
 {{- end -}}
+{{- end -}}
 {{- toYaml (dict "items" $items) -}}
+{{- end -}}
+
+{{/*
+planta.trustedProxies: PLANTA_TRUSTED_PROXIES, the same for every service: the proxies whose
+X-Forwarded-For the services believe (libs/clientip) — the ingress controller's / gateway's
+pods and the web's pods (web forwards the browser's address to the public APIs). Empty when
+neither list is set: then no forwarded address is believed.
+*/}}
+{{- define "planta.trustedProxies" -}}
+{{- $tp := .Values.global.trustedProxies | default dict -}}
+{{- concat ($tp.ingress | default list) ($tp.web | default list) | uniq | join "," -}}
 {{- end -}}
 
 {{/* planta.config: the plain (non-secret) environment of the service, as a YAML map. */}}
@@ -108,6 +129,12 @@ PLANTA_INTERNAL_ADDR: {{ printf ":%v" $g.ports.internal | quote }}
 PLANTA_LOG_LEVEL: {{ .Values.logLevel | default $g.logLevel | quote }}
 {{- range $svc := .Values.uses.services }}
 {{ printf "PLANTA_%s_URL" (upper $svc) }}: {{ printf "http://%s:%v" (include "planta.serviceName" (dict "root" $ "service" $svc)) $g.ports.internal | quote }}
+{{- end }}
+{{- range $svc := .Values.uses.publicAPIs }}
+{{ printf "PLANTA_%s_%s_API_BASE" (upper $.Chart.Name) (upper $svc) }}: {{ printf "http://%s:%v" (include "planta.serviceName" (dict "root" $ "service" $svc)) $g.ports.public | quote }}
+{{- end }}
+{{- with include "planta.trustedProxies" . }}
+PLANTA_TRUSTED_PROXIES: {{ . | quote }}
 {{- end }}
 OTEL_SERVICE_NAME: {{ .Chart.Name | quote }}
 OTEL_RESOURCE_ATTRIBUTES: {{ printf "service.namespace=planta,deployment.environment.name=%s,k8s.namespace.name=%s" ($g.environment | default "production") .Release.Namespace | quote }}

@@ -332,6 +332,16 @@ spec:
       ports:
         - port: {{ $g.ports.internal }}
           protocol: TCP
+    # Pods of this release that call this service's public API server-side, e.g. the web
+    # (uses.publicAPIs; label planta.dev/calls-{{ .Chart.Name }}-public). Public port only.
+    - from:
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/instance: {{ .Release.Name }}
+              planta.dev/calls-{{ .Chart.Name }}-public: "true"
+      ports:
+        - port: {{ $g.ports.public }}
+          protocol: TCP
   egress:
     {{- include "planta.egressCommon" . | nindent 4 }}
     {{- range $svc := .Values.uses.services }}
@@ -346,7 +356,23 @@ spec:
         - port: {{ $g.ports.internal }}
           protocol: TCP
     {{- end }}
+    {{- range $svc := .Values.uses.publicAPIs }}
+    # {{ $svc }}'s public API.
+    - to:
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/name: {{ $svc }}
+              app.kubernetes.io/instance: {{ $.Release.Name }}
+              app.kubernetes.io/component: server
+      ports:
+        - port: {{ $g.ports.public }}
+          protocol: TCP
+    {{- end }}
     {{- with $g.networkPolicy.extraEgress }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+    {{- with .Values.extraEgress }}
+    # This service's own extra egress (extraEgress).
     {{- toYaml . | nindent 4 }}
     {{- end }}
 {{- end -}}
