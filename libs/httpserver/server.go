@@ -138,8 +138,10 @@ func (s *Server) serveReadiness(w http.ResponseWriter, r *http.Request) {
 
 // Handler returns the full middleware chain around a router; exported for tests and for
 // in-process composition (the local ingress test).
-func (s *Server) Handler(router http.Handler) http.Handler {
-	return s.instr.Handler(s.recoverPanics(s.refuseWhenClosing(s.limitBody(router))))
+func (s *Server) Handler(router http.Handler) http.Handler { return s.handler(router, slog.LevelDebug) }
+
+func (s *Server) handler(router http.Handler, logLevel slog.Level) http.Handler {
+	return s.instr.LoggedHandler(s.recoverPanics(s.refuseWhenClosing(s.limitBody(router))), logLevel)
 }
 
 // Run listens on both addresses and serves until ctx is cancelled, then shuts down.
@@ -158,7 +160,10 @@ func (s *Server) Run(ctx context.Context) error {
 
 // Serve is Run on listeners the caller opened (tests use port 0).
 func (s *Server) Serve(ctx context.Context, public, internal net.Listener) error {
-	servers := []*http.Server{s.httpServer(s.Handler(s.Public)), s.httpServer(s.Handler(s.Internal))}
+	servers := []*http.Server{
+		s.httpServer(s.handler(s.Public, slog.LevelInfo)),
+		s.httpServer(s.handler(s.Internal, slog.LevelDebug)),
+	}
 	listeners := []net.Listener{public, internal}
 	errs := make(chan error, len(servers))
 	for i, srv := range servers {

@@ -2,8 +2,10 @@ package observability
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -11,7 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // UnmatchedRoute labels requests that matched no route, so that scanners probing random
@@ -26,6 +30,41 @@ type HTTPInstrumentation struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+
+	// series caches the label-bound children per route and method, so the hot path does
+	// not hash label values into the vectors on every request.
+	series sync.Map // seriesKey → *routeSeries
+}
+
+type seriesKey struct{ route, method string }
+
+// routeSeries are one route and method's metric children.
+type routeSeries struct {
+	duration prometheus.Observer
+	codes    sync.Map // int → prometheus.Counter
+	vec      *prometheus.CounterVec
+	route    string
+	method   string
+}
+
+func (s *routeSeries) counter(code int) prometheus.Counter {
+	if c, ok := s.codes.Load(code); ok {
+		return c.(prometheus.Counter)
+	}
+	c, _ := s.codes.LoadOrStore(code, s.vec.WithLabelValues(s.route, s.method, strconv.Itoa(code)))
+	return c.(prometheus.Counter)
+}
+
+func (h *HTTPInstrumentation) seriesFor(route, method string) *routeSeries {
+	k := seriesKey{route, method}
+	if s, ok := h.series.Load(k); ok {
+		return s.(*routeSeries)
+	}
+	s, _ := h.series.LoadOrStore(k, &routeSeries{
+		duration: h.duration.WithLabelValues(route, method),
+		vec:      h.requests, route: route, method: method,
+	})
+	return s.(*routeSeries)
 }
 
 // NewHTTPInstrumentation registers the HTTP metrics on tel's registry. Create one per process.
@@ -66,29 +105,40 @@ func traced(r *http.Request) bool {
 
 // Handler is the outermost wrapper of a listener: it starts the server span (continuing
 // a W3C trace context from the caller) and records the RED metrics.
+//
+// When the process's tracer provider is the no-op one (no exporter configured), a span
+// would record nothing, so otelhttp is left out: the handler only extracts an incoming
+// W3C trace context (traceparent, tracestate, baggage), which then reaches the logs,
+// exemplars and outgoing calls exactly as the no-op span would have carried it.
 func (h *HTTPInstrumentation) Handler(next http.Handler) http.Handler {
+	return h.LoggedHandler(next, slog.LevelDebug)
+}
+
+// LoggedHandler is Handler that also writes one structured log line per request (method,
+// route template, status, duration, trace id) at level: Info for a public listener,
+// Debug for internal ones whose hot paths (session validate) would flood the logs. The
+// raw path and query are not logged; Planta never puts secrets there, and route
+// templates keep the lines groupable.
+func (h *HTTPInstrumentation) LoggedHandler(next http.Handler, level slog.Level) http.Handler {
+	if _, ok := h.tel.TracerProvider.(noop.TracerProvider); ok {
+		prop := h.tel.Propagator
+		var fields []string
+		for _, f := range prop.Fields() {
+			fields = append(fields, http.CanonicalHeaderKey(f))
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx := r.Context()
+			for _, f := range fields {
+				if _, ok := r.Header[f]; ok {
+					ctx = prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
+					break
+				}
+			}
+			h.measure(next, w, r, ctx, level)
+		})
+	}
 	measured := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		holder := &routeHolder{}
-		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, holder))
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		start := time.Now()
-		h.inFlight.Inc()
-		defer func() {
-			h.inFlight.Dec()
-			route := holder.template
-			if route == "" {
-				route = UnmatchedRoute
-			}
-			h.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
-			obs := h.duration.WithLabelValues(route, r.Method)
-			elapsed := time.Since(start).Seconds()
-			if sc := trace.SpanContextFromContext(r.Context()); sc.IsSampled() {
-				obs.(prometheus.ExemplarObserver).ObserveWithExemplar(elapsed, prometheus.Labels{"trace_id": sc.TraceID().String()})
-				return
-			}
-			obs.Observe(elapsed)
-		}()
-		next.ServeHTTP(rec, r)
+		h.measure(next, w, r, r.Context(), level)
 	})
 	return otelhttp.NewHandler(measured, "http.server",
 		otelhttp.WithTracerProvider(h.tel.TracerProvider),
@@ -96,6 +146,35 @@ func (h *HTTPInstrumentation) Handler(next http.Handler) http.Handler {
 		otelhttp.WithFilter(traced),
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method }),
 	)
+}
+
+// measure serves r with ctx (plus the route holder) and records the RED metrics.
+func (h *HTTPInstrumentation) measure(next http.Handler, w http.ResponseWriter, r *http.Request, ctx context.Context, level slog.Level) {
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	r = r.WithContext(context.WithValue(ctx, routeKey{}, &rec.route))
+	start := time.Now()
+	h.inFlight.Inc()
+	defer func() {
+		h.inFlight.Dec()
+		route := rec.route.template
+		if route == "" {
+			route = UnmatchedRoute
+		}
+		s := h.seriesFor(route, methodLabel(r.Method))
+		s.counter(rec.status).Inc()
+		elapsed := time.Since(start).Seconds()
+		if h.tel.Logger.Enabled(r.Context(), level) && traced(r) {
+			h.tel.Logger.LogAttrs(r.Context(), level, "request",
+				slog.String("method", methodLabel(r.Method)), slog.String("route", route),
+				slog.Int("status", rec.status), slog.Float64("duration_ms", elapsed*1000))
+		}
+		if sc := trace.SpanContextFromContext(r.Context()); sc.IsSampled() {
+			s.duration.(prometheus.ExemplarObserver).ObserveWithExemplar(elapsed, prometheus.Labels{"trace_id": sc.TraceID().String()})
+			return
+		}
+		s.duration.Observe(elapsed)
+	}()
+	next.ServeHTTP(rec, r)
 }
 
 // RouteMiddleware is installed with mux.Router.Use: it names the span and the metric
@@ -138,6 +217,7 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status      int
 	wroteHeader bool
+	route       routeHolder // allocated with the recorder: one allocation per request
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
@@ -154,3 +234,14 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach Flush and deadlines of the real writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// methodLabel bounds the method label: a client may send any token as a method, and each
+// would otherwise become a new metric series.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
+}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -97,17 +99,21 @@ func TestHTTPMetricsUseRouteTemplates(t *testing.T) {
 	for _, path := range []string{"/items/1", "/items/2", "/items/3", "/random/probe/1", "/random/probe/2"} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
 	}
+	for _, method := range []string{"FROB", "XYZZY"} { // invented methods share one label
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, "/random", nil))
+	}
 	want := `
 # HELP planta_http_requests_total HTTP requests by route template, method and status code.
 # TYPE planta_http_requests_total counter
 planta_http_requests_total{code="404",method="GET",route="unmatched",service="demo"} 2
+planta_http_requests_total{code="404",method="OTHER",route="unmatched",service="demo"} 2
 planta_http_requests_total{code="418",method="GET",route="/items/{id}",service="demo"} 3
 `
 	if err := testutil.GatherAndCompare(tel.Registry, strings.NewReader(want), "planta_http_requests_total"); err != nil {
 		t.Fatal(err)
 	}
 	spans := exp.GetSpans()
-	if len(spans) != 5 || spans[0].Name != "GET /items/{id}" {
+	if len(spans) != 7 || spans[0].Name != "GET /items/{id}" {
 		t.Fatalf("span names should be route templates, got %d spans, first %q", len(spans), spans[0].Name)
 	}
 }
@@ -121,5 +127,103 @@ func TestHealthEndpointsAreNotTraced(t *testing.T) {
 	}
 	if n := len(exp.GetSpans()); n != 0 {
 		t.Fatalf("%d spans for operational endpoints", n)
+	}
+}
+
+// Without an exporter the handler skips otelhttp; it must still label metrics by route
+// template and pass an incoming W3C trace context on to outgoing calls.
+func TestNoOpTracingStillMeasuresAndPropagates(t *testing.T) {
+	tel, err := observability.Setup(context.Background(), observability.Options{
+		Service: "demo", LogOutput: &bytes.Buffer{}, Getenv: func(string) string { return "" },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var forwarded string
+	downstream := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		forwarded = r.Header.Get("traceparent")
+	}))
+	defer downstream.Close()
+	client := tel.HTTPClient(5 * time.Second)
+
+	instr := observability.NewHTTPInstrumentation(tel)
+	r := mux.NewRouter()
+	r.Use(instr.RouteMiddleware)
+	r.HandleFunc("/items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, downstream.URL, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		_ = resp.Body.Close()
+		w.WriteHeader(http.StatusAccepted)
+	})
+	h := instr.Handler(r)
+	for _, path := range []string{"/items/1", "/items/2", "/nope"} {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	if !strings.HasPrefix(forwarded, "00-4bf92f3577b34da6a3ce929d0e0e4736-") {
+		t.Fatalf("outgoing call carried traceparent %q, want the incoming trace id", forwarded)
+	}
+	want := `
+# HELP planta_http_requests_total HTTP requests by route template, method and status code.
+# TYPE planta_http_requests_total counter
+planta_http_requests_total{code="202",method="GET",route="/items/{id}",service="demo"} 2
+planta_http_requests_total{code="404",method="GET",route="unmatched",service="demo"} 1
+`
+	if err := testutil.GatherAndCompare(tel.Registry, strings.NewReader(want), "planta_http_requests_total"); err != nil {
+		t.Fatal(err)
+	}
+	// The sampled caller's trace id is the exemplar of the latency histogram.
+	mfs, err := tel.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, mf := range mfs {
+		if mf.GetName() != "planta_http_request_duration_seconds" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, b := range m.GetHistogram().GetBucket() {
+				for _, l := range b.GetExemplar().GetLabel() {
+					found = found || l.GetValue() == "4bf92f3577b34da6a3ce929d0e0e4736"
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no exemplar with the incoming trace id")
+	}
+}
+
+func TestRequestLogLine(t *testing.T) {
+	var logs bytes.Buffer
+	tel := setup(t, &logs, tracetest.NewInMemoryExporter())
+	instr := observability.NewHTTPInstrumentation(tel)
+	r := mux.NewRouter()
+	r.Use(instr.RouteMiddleware)
+	r.HandleFunc("/items/{id}", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusCreated) })
+	h := instr.LoggedHandler(r, slog.LevelInfo)
+	req := httptest.NewRequest(http.MethodPost, "/items/42?secret=should-not-appear", nil)
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/healthz", nil))
+
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("want one request line (health checks are not logged), got %q", logs.String())
+	}
+	var line map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &line); err != nil {
+		t.Fatal(err)
+	}
+	if line["route"] != "/items/{id}" || line["status"] != float64(201) || line["method"] != "POST" || line["trace_id"] == nil {
+		t.Fatalf("unexpected request log %v", line)
+	}
+	if strings.Contains(logs.String(), "should-not-appear") {
+		t.Fatal("the query string reached the log")
 	}
 }

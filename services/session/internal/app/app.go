@@ -32,6 +32,9 @@ func Spec(version string) service.Spec {
 		},
 		Setup: func(ctx context.Context, d *service.Deps) error {
 			httpapi.Register(d.Public, d.Internal, w.manager(d), d.Log)
+			if d.Env.Bool(EnvPprof, false) {
+				registerPprof(d.Internal)
+			}
 			return nil
 		},
 	}

@@ -143,7 +143,7 @@ func (h *Handlers) create(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handlers) validate(w http.ResponseWriter, r *http.Request) {
 	var req authn.ValidateRequest
-	if err := jsonbody.Decode(w, r, &req); err != nil {
+	if err := decodeValidate(w, r, &req); err != nil {
 		writeError(w, r, h.log, err)
 		return
 	}
@@ -152,7 +152,7 @@ func (h *Handlers) validate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.log, err)
 		return
 	}
-	writeNoStore(w, http.StatusOK, principal(s))
+	writePrincipal(w, principal(s))
 }
 
 // TokenRequest is the body of revoke and impersonation stop.

@@ -75,11 +75,11 @@ func pairs(rec session.Record) []any {
 
 // parse reads the script's field array (or an HMGET reply) into a record.
 func parse(reply any, tokenHash string) (session.Record, error) {
+	var f [16]string // one per entry of fields, on the stack
 	arr, ok := reply.([]any)
-	if !ok || len(arr) != len(fields) {
+	if !ok || len(arr) != len(fields) || len(arr) != len(f) {
 		return session.Record{}, fmt.Errorf("unexpected session reply %T", reply)
 	}
-	f := make([]string, len(arr))
 	for i, v := range arr {
 		if s, ok := v.(string); ok {
 			f[i] = s
