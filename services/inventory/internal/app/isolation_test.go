@@ -13,8 +13,8 @@ var tenantTables = []string{
 	"tenant_profiles", "warehouses", "materials", "budgets", "budget_events", "budget_additionals", "stock_lines",
 	"stock_deletions", "requirements", "requirement_items", "reservations", "document_counters", "dispatches",
 	"dispatch_items", "receipts", "receipt_items", "movements",
-	"mrp_settings", "mrp_items", "mrp_bom_lines", "mrp_demands", "mrp_scheduled_receipts", "mrp_runs", "mrp_run_items",
-	"mrp_planned_orders", "mrp_exceptions", "mrp_firm_orders",
+	"mrp_settings", "mrp_items", "mrp_bom_lines", "mrp_demands", "mrp_scheduled_receipts", "mrp_runs", "mrp_item_plans", "mrp_changes",
+	"mrp_firm_orders",
 }
 
 // snapshot renders every row of a tenant, for before/after comparisons.

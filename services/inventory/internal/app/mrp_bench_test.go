@@ -43,7 +43,7 @@ var (
 // mrpBenchSetup writes a generated tenant of n items with COPY: materials, principal stock,
 // planning data, BOM, demand entries (weekly dates from this week's Monday), scheduled
 // receipts and firmed orders.
-func mrpBenchSetup(b *testing.B, n int) *mrpBenchTenant {
+func mrpBenchSetup(b testing.TB, n int) *mrpBenchTenant {
 	mrpBenchMu.Lock()
 	defer mrpBenchMu.Unlock()
 	if t := mrpBenchTenants[n]; t != nil {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 	"go.opentelemetry.io/otel/attribute"
@@ -61,15 +62,19 @@ type tenant struct {
 	used time.Time
 }
 
-// planned is a plan in memory with what produced it.
+// planned is a plan in memory with what produced it: the engine input (canonical
+// order), its per-item digests and the snapshot it was read in, so that a net change
+// loads only the journalled items and patches the input instead of reloading it.
 type planned struct {
-	runID   string
-	version string
-	cal     planning.Calendar
-	input   mrp.Input
-	model   *mrp.Model
-	plan    *mrp.Plan
-	depth   int // net-change runs on top of the last regenerative one
+	runID    string
+	version  string
+	cal      planning.Calendar
+	input    mrp.Input
+	digests  [][32]byte
+	snapshot string
+	model    *mrp.Model
+	plan     *mrp.Plan
+	depth    int // net-change runs on top of the last regenerative one
 }
 
 // New returns a Runner registering its metrics on reg.
@@ -125,67 +130,111 @@ func compileError(err error) error {
 	return err
 }
 
-// load reads and builds the input on the calendar cal (nil: the current one).
-func (r *Runner) load(ctx context.Context, a store.Actor, cal *planning.Calendar) (mrp.Input, string, planning.Calendar, error) {
+// loaded is a run's input with what it was read from.
+type loaded struct {
+	in       mrp.Input
+	digests  [][32]byte
+	version  string
+	cal      planning.Calendar
+	snapshot string
+}
+
+// load reads everything and builds the input on the calendar cal (nil: the current one).
+func (r *Runner) load(ctx context.Context, a store.Actor, cal *planning.Calendar) (loaded, error) {
 	ctx, span := r.tracer.Start(ctx, "mrp.load")
 	defer span.End()
-	set, src, err := r.st.LoadMRPSources(ctx, a)
+	ld, err := r.st.LoadMRPSources(ctx, a)
 	if err != nil {
-		return mrp.Input{}, "", planning.Calendar{}, err
+		return loaded{}, err
 	}
-	c := planning.CalendarAt(r.now(), set)
+	c := planning.CalendarAt(r.now(), ld.Settings)
 	if cal != nil {
 		c = *cal
 	}
-	in, ver := planning.Build(src, c)
+	in, dig, ver := planning.BuildDigests(ld.Sources, c)
 	span.SetAttributes(attribute.Int("mrp.items", len(in.Items)), attribute.Int("mrp.bom_lines", len(in.BOM)), attribute.Int("mrp.demands", len(in.Demand)))
-	return in, ver, c, nil
+	return loaded{in: in, digests: dig, version: ver, cal: c, snapshot: ld.Snapshot}, nil
 }
 
-// Run plans the tenant's current inputs and saves the run. A net-change run re-plans
-// only the items whose inputs changed since the tenant's latest run (and their
-// components) when that run's plan is in memory; otherwise, or when the item list
-// changed, it runs regeneratively (the result is the same either way).
+// loadChanges reads only the items journalled since last's snapshot and patches last's
+// input with them; ok is false when that is not exact (calendar or item list changed).
+func (r *Runner) loadChanges(ctx context.Context, a store.Actor, last *planned) (loaded, []mrp.ItemID, bool, error) {
+	ctx, span := r.tracer.Start(ctx, "mrp.load", trace.WithAttributes(attribute.Bool("mrp.journal", true)))
+	defer span.End()
+	ld, err := r.st.LoadMRPChanges(ctx, a, last.snapshot)
+	if err != nil {
+		return loaded{}, nil, false, err
+	}
+	c := planning.CalendarAt(r.now(), ld.Settings)
+	if !c.Start.Equal(last.cal.Start) || c.Bucket != last.cal.Bucket || c.Horizon != last.cal.Horizon {
+		return loaded{}, nil, false, nil
+	}
+	in, dig, ver, changed, ok := planning.Patch(last.input, last.digests, ld.Changed, ld.Sources, c)
+	if !ok {
+		return loaded{}, nil, false, nil
+	}
+	span.SetAttributes(attribute.Int("mrp.journal_items", len(ld.Changed)))
+	return loaded{in: in, digests: dig, version: ver, cal: c, snapshot: ld.Snapshot}, changed, true, nil
+}
+
+// Run plans the tenant's current inputs and saves the run. A net-change run, when the
+// tenant's latest run's plan is in this process's memory, reads only the items whose
+// inputs were journalled since that run's snapshot, patches the input in memory and
+// re-plans those items and their components (PlanNetChange); otherwise, or when the item
+// list or the calendar changed, it runs regeneratively (the result is the same either way).
 func (r *Runner) Run(ctx context.Context, a store.Actor, kind string) (store.MRPRun, error) {
 	t := r.tenant(a.TenantID)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	start := r.now()
-	in, ver, cal, err := r.load(ctx, a, nil)
-	if err != nil {
-		return store.MRPRun{}, err
+	var ld loaded
+	var changed []mrp.ItemID
+	var base *planned
+	if kind == NetChange && t.last != nil && t.last.depth < maxChain {
+		if latest, err := r.st.LatestMRPRunID(ctx, a); err == nil && latest == t.last.runID {
+			l, ch, ok, err := r.loadChanges(ctx, a, t.last)
+			if err != nil {
+				return store.MRPRun{}, err
+			}
+			if ok {
+				ld, changed, base = l, ch, t.last
+			}
+		}
 	}
-	loaded := r.now()
+	if base == nil {
+		var err error
+		if ld, err = r.load(ctx, a, nil); err != nil {
+			return store.MRPRun{}, err
+		}
+	}
+	loadedAt := r.now()
 
 	_, span := r.tracer.Start(ctx, "mrp.plan", trace.WithAttributes(attribute.String("mrp.kind", kind)))
-	m, err := mrp.Compile(in)
+	m, err := mrp.Compile(ld.in)
 	if err != nil {
 		span.End()
 		return store.MRPRun{}, compileError(err)
 	}
 	var plan *mrp.Plan
-	var base *planned
-	if kind == NetChange && t.last != nil && t.last.depth < maxChain {
-		if latest, err := r.st.LatestMRPRunID(ctx, a); err == nil && latest == t.last.runID {
-			if changed, ok := mrp.ChangedItems(t.last.model, m); ok {
-				if plan, err = m.PlanNetChange(t.last.plan, changed); err != nil {
-					span.End()
-					return store.MRPRun{}, compileError(err)
-				}
-				base = t.last
-			}
+	if base != nil {
+		if plan, err = m.PlanNetChange(base.plan, changed); err != nil {
+			span.End()
+			return store.MRPRun{}, compileError(err)
 		}
-	}
-	if plan == nil {
+		if plan.Replanned() == nil {
+			base = nil // the engine compacted: a regenerative plan
+		}
+	} else {
 		plan = m.Plan()
 	}
 	span.End()
 	plannedAt := r.now()
 
 	runID := store.NewRunID()
-	run := store.MRPRun{ID: runID.String(), Kind: Regenerative, Status: "completed", InputVersion: ver, Bucket: cal.Bucket, Horizon: cal.Horizon,
+	cal := ld.cal
+	run := store.MRPRun{ID: runID.String(), Kind: Regenerative, Status: "completed", InputVersion: ld.version, Bucket: cal.Bucket, Horizon: cal.Horizon,
 		StartDate: cal.Start.Format(time.DateOnly), Items: m.NumItems(), PlannedOrders: plan.NumOrders(), Exceptions: plan.NumExceptions(),
-		LoadMS: ms(loaded.Sub(start)), PlanMS: ms(plannedAt.Sub(loaded)), StartedAt: start.UTC()}
+		LoadMS: ms(loadedAt.Sub(start)), PlanMS: ms(plannedAt.Sub(loadedAt)), StartedAt: start.UTC()}
 	items := allItems(m)
 	if base != nil {
 		run.Kind = NetChange
@@ -193,11 +242,11 @@ func (r *Runner) Run(ctx context.Context, a store.Actor, kind string) (store.MRP
 		items = plan.Replanned()
 	}
 	wctx, wspan := r.tracer.Start(ctx, "mrp.write", trace.WithAttributes(attribute.String("mrp.run_id", run.ID)))
-	excByKind, err := r.write(wctx, a, &run, runID, in, plan, items, base != nil)
+	excByKind, err := r.write(wctx, a, &run, runID, ld, plan, items, base != nil)
 	if errors.Is(err, store.ErrBaseMoved) {
 		// Another process ran in between: this plan equals a regenerative one, so write it whole.
 		run.Kind, run.BaseRunID, items = Regenerative, nil, allItems(m)
-		excByKind, err = r.write(wctx, a, &run, runID, in, plan, items, false)
+		excByKind, err = r.write(wctx, a, &run, runID, ld, plan, items, false)
 		base = nil
 	}
 	wspan.End()
@@ -209,11 +258,16 @@ func (r *Runner) Run(ctx context.Context, a store.Actor, kind string) (store.MRP
 	if err := r.st.SetRunWriteTime(ctx, a, run.ID, run.WriteMS, run.DurationMS); err != nil {
 		return store.MRPRun{}, err
 	}
+	// Journal entries this run's snapshot saw are consumed: prune them (outside the run's
+	// transaction; an entry left behind only makes a later net change re-plan more).
+	if err := r.st.PruneMRPChanges(ctx, a, ld.snapshot); err != nil {
+		r.log.WarnContext(ctx, "mrp journal prune failed", "tenant_id", a.TenantID, "error", err)
+	}
 	depth := 0
 	if base != nil {
 		depth = base.depth + 1
 	}
-	t.last = &planned{runID: run.ID, version: ver, cal: cal, input: in, model: m, plan: plan, depth: depth}
+	t.last = &planned{runID: run.ID, version: ld.version, cal: cal, input: ld.in, digests: ld.digests, snapshot: ld.snapshot, model: m, plan: plan, depth: depth}
 	r.runSeconds.Observe(end.Sub(start).Seconds())
 	r.itemsPlanned.Add(float64(run.ItemsPlanned))
 	for k, n := range excByKind {
@@ -234,136 +288,124 @@ func allItems(m *mrp.Model) []int32 {
 	return out
 }
 
-// write saves the orders and exceptions of items (dense indexes).
-func (r *Runner) write(ctx context.Context, a store.Actor, run *store.MRPRun, runID uuid.UUID, in mrp.Input, plan *mrp.Plan, items []int32, net bool) (map[string]int, error) {
+// write saves one row per item of items (dense indexes): for a regenerative run the items
+// with orders or exceptions, for a net-change run every re-planned item (an empty row
+// supersedes the base's).
+func (r *Runner) write(ctx context.Context, a store.Actor, run *store.MRPRun, runID uuid.UUID, ld loaded, plan *mrp.Plan, items []int32, net bool) (map[string]int, error) {
 	m := plan.Model()
-	tenant := uuid.MustParse(a.TenantID)
-	mat := make([]uuid.UUID, m.NumItems())
-	for i := range mat {
-		mat[i] = uuid.MustParse(string(m.ID(i)))
-	}
-	// Sequence numbers: orders first, then exceptions, each item's contiguous.
-	seqStart := make(map[int32]uint64, len(items))
-	var seq uint64
-	for _, i := range items {
-		seqStart[i] = seq
-		from, to := plan.OrderRange(int(i))
-		seq += uint64(to - from)
+	if m.NumItems() > store.MaxItemSeq {
+		return nil, fmt.Errorf("mrp: %d items exceed the %d a run can store", m.NumItems(), store.MaxItemSeq)
 	}
 	run.ItemsPlanned = len(items)
-	os := &orderSource{plan: plan, items: items, run: runID, tenant: tenant, mat: mat, in: in}
 	excByKind := map[string]int{}
-	xs := &excSource{plan: plan, items: items, run: runID, tenant: tenant, mat: mat, in: in, seqStart: seqStart, seq: seq, byKind: excByKind}
-	w := store.RunWrite{Run: *run, Orders: os, Exceptions: xs}
-	if net {
-		w.Replanned = make([]string, len(items))
-		for k, i := range items {
-			w.Replanned[k] = string(m.ID(int(i)))
-		}
-	}
-	if err := r.st.WriteMRPRun(ctx, a, w); err != nil {
+	src := &itemSource{plan: plan, items: items, run: runID, tenant: uuid.MustParse(a.TenantID), in: ld.in, byKind: excByKind, keepEmpty: net}
+	if err := r.st.WriteMRPRun(ctx, a, store.RunWrite{Run: *run, Items: src}); err != nil {
 		return nil, err
+	}
+	if src.err != nil {
+		return nil, src.err
 	}
 	return excByKind, nil
 }
 
-// orderSource streams planned orders to COPY without materialising them.
-type orderSource struct {
-	plan     *mrp.Plan
-	items    []int32
-	run      uuid.UUID
-	tenant   uuid.UUID
-	mat      []uuid.UUID
-	in       mrp.Input
-	k        int // index into items
-	cur, end int // order ids of items[k-1]
-	from     int
-	seq      uint64
-	row      []any
-	firmID   uuid.UUID
+// itemSource streams one mrp_item_plans row per item to a binary COPY, reusing its
+// buffers (pgx encodes each row before asking for the next).
+type itemSource struct {
+	plan      *mrp.Plan
+	items     []int32
+	run       uuid.UUID
+	tenant    uuid.UUID
+	in        mrp.Input
+	byKind    map[string]int
+	keepEmpty bool
+	k         int
+	err       error
+
+	row                   []any
+	rel, due, excB, excTo []int16
+	qty, rc, excQ         []float64
+	pastDue               []bool
+	firmPos, excOrd       []int32
+	firmID                []uuid.UUID
+	excKind               []string
+	excRec                []pgtype.UUID
 }
 
-func (s *orderSource) Next() bool {
-	for s.cur >= s.end {
-		if s.k >= len(s.items) {
+func (s *itemSource) Next() bool {
+	for s.k < len(s.items) {
+		i := int(s.items[s.k])
+		s.k++
+		from, to := s.plan.OrderRange(i)
+		excs := s.plan.ExceptionsOf(i)
+		if from == to && len(excs) == 0 && !s.keepEmpty {
+			continue
+		}
+		if to-from > 1<<24 || len(excs) > 1<<24 {
+			s.err = fmt.Errorf("mrp: item %s has too many orders to store", s.plan.Model().ID(i))
 			return false
 		}
-		s.from, s.end = s.plan.OrderRange(int(s.items[s.k]))
-		s.cur = s.from
-		s.k++
-	}
-	o := s.plan.Order(s.cur)
-	var firm any
-	if o.IsFirm() {
-		s.firmID = uuid.MustParse(s.in.Firm[o.Firm].Ref)
-		firm = s.firmID
-	}
-	if s.row == nil {
-		s.row = make([]any, 12)
-	}
-	s.row[0], s.row[1], s.row[2], s.row[3] = store.SeqID(s.run, s.seq), s.tenant, s.run, s.mat[o.Item]
-	s.row[4], s.row[5], s.row[6], s.row[7] = int32(s.cur-s.from), o.Buy, firm, o.PastDue
-	s.row[8], s.row[9], s.row[10], s.row[11] = o.Release, o.Due, o.Quantity, o.Receipt
-	s.cur++
-	s.seq++
-	return true
-}
-
-func (s *orderSource) Values() ([]any, error) { return s.row, nil }
-func (s *orderSource) Err() error             { return nil }
-
-// excSource streams exception messages to COPY.
-type excSource struct {
-	plan     *mrp.Plan
-	items    []int32
-	run      uuid.UUID
-	tenant   uuid.UUID
-	mat      []uuid.UUID
-	in       mrp.Input
-	seqStart map[int32]uint64
-	seq      uint64
-	byKind   map[string]int
-	k        int
-	buf      []mrp.Exception
-	row      []any
-}
-
-func (s *excSource) Next() bool {
-	for len(s.buf) == 0 {
-		if s.k >= len(s.items) {
+		if s.row == nil {
+			// Empty (not nil) slices: nil would be encoded as NULL.
+			s.rel, s.due, s.excB, s.excTo = []int16{}, []int16{}, []int16{}, []int16{}
+			s.qty, s.rc, s.excQ = []float64{}, []float64{}, []float64{}
+			s.pastDue, s.firmPos, s.excOrd = []bool{}, []int32{}, []int32{}
+			s.firmID, s.excKind, s.excRec = []uuid.UUID{}, []string{}, []pgtype.UUID{}
+		}
+		s.rel, s.due, s.qty, s.rc, s.pastDue = s.rel[:0], s.due[:0], s.qty[:0], s.rc[:0], s.pastDue[:0]
+		s.firmPos, s.firmID = s.firmPos[:0], s.firmID[:0]
+		buy := s.in.Items[i].Source == mrp.Buy
+		anyPastDue := false
+		for k := from; k < to; k++ {
+			o := s.plan.Order(k)
+			anyPastDue = anyPastDue || o.PastDue
+			s.rel, s.due = append(s.rel, int16(o.Release)), append(s.due, int16(o.Due))
+			s.qty, s.rc, s.pastDue = append(s.qty, o.Quantity), append(s.rc, o.Receipt), append(s.pastDue, o.PastDue)
+			if o.IsFirm() {
+				id, err := uuid.Parse(s.in.Firm[o.Firm].Ref)
+				if err != nil {
+					s.err = fmt.Errorf("mrp: firm order ref %q: %w", s.in.Firm[o.Firm].Ref, err)
+					return false
+				}
+				s.firmPos, s.firmID = append(s.firmPos, int32(k-from)), append(s.firmID, id)
+			}
+		}
+		if !anyPastDue {
+			s.pastDue = s.pastDue[:0] // empty array: no order is past due
+		}
+		s.excKind, s.excB, s.excTo, s.excQ, s.excOrd, s.excRec = s.excKind[:0], s.excB[:0], s.excTo[:0], s.excQ[:0], s.excOrd[:0], s.excRec[:0]
+		for _, e := range excs {
+			kind := e.Kind.String()
+			s.byKind[kind]++
+			to, ord := int16(-1), int32(-1)
+			if e.ToBucket >= 0 && (e.Kind == mrp.ExceptionExpedite || e.Kind == mrp.ExceptionDefer) {
+				to = int16(e.ToBucket)
+			}
+			if e.Order >= 0 {
+				ord = e.Order - int32(from)
+			}
+			var rec pgtype.UUID
+			if e.Receipt >= 0 && int(e.Receipt) < len(s.in.Receipts) {
+				if u, err := uuid.Parse(s.in.Receipts[e.Receipt].Ref); err == nil {
+					rec = pgtype.UUID{Bytes: u, Valid: true}
+				}
+			}
+			s.excKind, s.excB, s.excTo = append(s.excKind, kind), append(s.excB, int16(e.Bucket)), append(s.excTo, to)
+			s.excQ, s.excOrd, s.excRec = append(s.excQ, e.Quantity), append(s.excOrd, ord), append(s.excRec, rec)
+		}
+		mat, err := uuid.Parse(string(s.plan.Model().ID(i)))
+		if err != nil {
+			s.err = err
 			return false
 		}
-		s.buf = s.plan.ExceptionsOf(int(s.items[s.k]))
-		s.k++
+		s.row = append(s.row[:0], s.run, int32(i), s.tenant, mat, buy, s.rel, s.due, s.qty, s.rc, s.pastDue,
+			s.firmPos, s.firmID, s.excKind, s.excB, s.excTo, s.excQ, s.excOrd, s.excRec)
+		return true
 	}
-	e := s.buf[0]
-	s.buf = s.buf[1:]
-	kind := e.Kind.String()
-	s.byKind[kind]++
-	var to, order, receipt any
-	if e.ToBucket >= 0 && (e.Kind == mrp.ExceptionExpedite || e.Kind == mrp.ExceptionDefer) {
-		to = e.ToBucket
-	}
-	if e.Order >= 0 {
-		from, _ := s.plan.OrderRange(int(e.Item))
-		order = store.SeqID(s.run, s.seqStart[e.Item]+uint64(int(e.Order)-from))
-	}
-	if e.Receipt >= 0 && int(e.Receipt) < len(s.in.Receipts) {
-		if u, err := uuid.Parse(s.in.Receipts[e.Receipt].Ref); err == nil {
-			receipt = u
-		}
-	}
-	if s.row == nil {
-		s.row = make([]any, 10)
-	}
-	s.row[0], s.row[1], s.row[2], s.row[3], s.row[4] = store.SeqID(s.run, s.seq), s.tenant, s.run, s.mat[e.Item], kind
-	s.row[5], s.row[6], s.row[7], s.row[8], s.row[9] = e.Bucket, to, e.Quantity, order, receipt
-	s.seq++
-	return true
+	return false
 }
 
-func (s *excSource) Values() ([]any, error) { return s.row, nil }
-func (s *excSource) Err() error             { return nil }
+func (s *itemSource) Values() ([]any, error) { return s.row, nil }
+func (s *itemSource) Err() error             { return s.err }
 
 // planFor returns the plan a stored run was computed from: the one in memory when its
 // input version matches, else recomputed from the stored inputs on the run's calendar.
@@ -377,10 +419,11 @@ func (r *Runner) planFor(ctx context.Context, a store.Actor, run store.MRPRun) (
 		return last, nil
 	}
 	cal := run.Calendar()
-	in, ver, _, err := r.load(ctx, a, &cal)
+	ld, err := r.load(ctx, a, &cal)
 	if err != nil {
 		return nil, err
 	}
+	in, ver := ld.in, ld.version
 	if ver != run.InputVersion {
 		return nil, fault.Conflictf("inputs-changed", "", "the planning inputs changed since this run; start a new run to see its records and pegging")
 	}
@@ -539,10 +582,11 @@ const maxSimRows = 1000
 
 // Simulate plans the current inputs with overrides and saves nothing.
 func (r *Runner) Simulate(ctx context.Context, a store.Actor, ov Overrides) (Simulation, error) {
-	in, ver, cal, err := r.load(ctx, a, nil)
+	ld, err := r.load(ctx, a, nil)
 	if err != nil {
 		return Simulation{}, err
 	}
+	in, ver, cal := ld.in, ld.version, ld.cal
 	idx := map[mrp.ItemID]int{}
 	for i, it := range in.Items {
 		idx[it.ID] = i

@@ -6,10 +6,6 @@
 package planning
 
 import (
-	"cmp"
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -427,104 +423,4 @@ type SourceFirm struct {
 	Release    time.Time
 	Due        time.Time
 	Quantity   float64
-}
-
-// Build turns the sources into the engine's input for cal and returns its version: a
-// sha256 of the calendar and every number the engine reads, in a canonical order, so two
-// runs with the same version plan the same thing. Items are ordered by material id;
-// demand, receipts and firmed orders by item, bucket and ref, which makes the engine's
-// sums (and so a net-change run) identical between runs of equal inputs.
-func Build(src Sources, cal Calendar) (mrp.Input, string) {
-	in := mrp.Input{Buckets: cal.Horizon, Items: make([]mrp.Item, len(src.Items))}
-	items := slices.Clone(src.Items)
-	slices.SortFunc(items, func(a, b SourceItem) int { return strings.Compare(a.MaterialID, b.MaterialID) })
-	for i := range items {
-		in.Items[i] = items[i].Item
-		in.Items[i].ID = mrp.ItemID(items[i].MaterialID)
-	}
-	in.BOM = make([]mrp.BOMLine, len(src.BOM))
-	for i, l := range src.BOM {
-		in.BOM[i] = mrp.BOMLine{Parent: mrp.ItemID(l.Parent), Component: mrp.ItemID(l.Component), QuantityPer: l.QtyPer, Scrap: l.Scrap}
-	}
-	slices.SortFunc(in.BOM, func(a, b mrp.BOMLine) int {
-		return cmp.Or(strings.Compare(string(a.Parent), string(b.Parent)), strings.Compare(string(a.Component), string(b.Component)))
-	})
-	in.Demand = make([]mrp.Demand, 0, len(src.Demand))
-	for _, d := range src.Demand {
-		if b, ok := cal.BucketOf(d.Date); ok {
-			in.Demand = append(in.Demand, mrp.Demand{Item: mrp.ItemID(d.MaterialID), Bucket: b, Quantity: d.Quantity, Ref: d.Ref})
-		}
-	}
-	slices.SortFunc(in.Demand, func(a, b mrp.Demand) int {
-		return cmp.Or(strings.Compare(string(a.Item), string(b.Item)), cmp.Compare(a.Bucket, b.Bucket), strings.Compare(a.Ref, b.Ref))
-	})
-	for _, r := range src.Receipts {
-		if b, ok := cal.BucketOf(r.Date); ok {
-			in.Receipts = append(in.Receipts, mrp.ScheduledReceipt{Item: mrp.ItemID(r.MaterialID), Bucket: b, Quantity: r.Quantity, Ref: r.Ref})
-		}
-	}
-	slices.SortFunc(in.Receipts, func(a, b mrp.ScheduledReceipt) int {
-		return cmp.Or(strings.Compare(string(a.Item), string(b.Item)), cmp.Compare(a.Bucket, b.Bucket), strings.Compare(a.Ref, b.Ref))
-	})
-	for _, f := range src.Firm {
-		due, ok := cal.BucketOf(f.Due)
-		if !ok {
-			continue
-		}
-		rel, _ := cal.BucketOf(f.Release)
-		in.Firm = append(in.Firm, mrp.FirmOrder{Item: mrp.ItemID(f.MaterialID), Release: min(rel, due), Due: due, Quantity: f.Quantity, Ref: f.ID})
-	}
-	slices.SortFunc(in.Firm, func(a, b mrp.FirmOrder) int {
-		return cmp.Or(strings.Compare(string(a.Item), string(b.Item)), cmp.Compare(a.Due, b.Due), strings.Compare(a.Ref, b.Ref))
-	})
-	return in, Version(in, cal)
-}
-
-// Version hashes the calendar and the engine input.
-func Version(in mrp.Input, cal Calendar) string {
-	h := sha256.New()
-	var buf [8]byte
-	num := func(x float64) { binary.LittleEndian.PutUint64(buf[:], math.Float64bits(x)); h.Write(buf[:]) }
-	str := func(s string) { h.Write([]byte(s)); h.Write([]byte{0}) }
-	str(cal.Start.Format(time.DateOnly))
-	str(cal.Bucket)
-	num(float64(cal.Horizon))
-	for _, it := range in.Items {
-		str(string(it.ID))
-		for _, x := range []float64{float64(it.Source), float64(it.LeadTime), it.SafetyStock, it.OnHand, it.Scrap, float64(it.PlanningTimeFence),
-			float64(it.Lot.Policy), it.Lot.FixedQuantity, float64(it.Lot.Periods), it.Lot.AnnualDemand, it.Lot.OrderingCost,
-			it.Lot.AnnualHoldingCost, it.Lot.HoldingCost, it.Lot.Minimum, it.Lot.Multiple, it.Lot.Maximum} {
-			num(x)
-		}
-	}
-	str("bom")
-	for _, l := range in.BOM {
-		str(string(l.Parent))
-		str(string(l.Component))
-		num(l.QuantityPer)
-		num(l.Scrap)
-	}
-	str("demand")
-	for _, d := range in.Demand {
-		str(string(d.Item))
-		num(float64(d.Bucket))
-		num(d.Quantity)
-		str(d.Ref)
-	}
-	str("receipts")
-	for _, r := range in.Receipts {
-		str(string(r.Item))
-		num(float64(r.Bucket))
-		num(r.Quantity)
-		str(r.Ref)
-	}
-	str("firm")
-	for _, f := range in.Firm {
-		str(string(f.Item))
-		num(float64(f.Release))
-		num(float64(f.Due))
-		num(f.Quantity)
-		str(f.Ref)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
