@@ -59,9 +59,14 @@ build: web-assets
 	@for s in $(SERVICES); do $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/$$s ./services/$$s/cmd/$$s || exit 1; done
 	@$(GO) build -o $(BIN)/localrun ./deploy/localrun
 
-## bench: Go benchmarks and load tests; results go to docs/benchmarks.md by hand
-bench: deps build
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 60m work
+## bench: Go benchmarks of every module, then the load scripts (wrk, loopback only).
+## Results are recorded by hand in docs/benchmarks.md with the machine and the baseline.
+BENCHTIME ?= 1x
+bench: deps-test build
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count=1 -timeout 60m $$($(GO) list work | grep -v '/charts/')
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	deploy/bench/session-validate.sh
+	deploy/bench/identity-login.sh
 
 ## fuzz: long fuzzing runs (FUZZTIME=5m by default)
 FUZZTIME ?= 5m
