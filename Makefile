@@ -61,7 +61,7 @@ build: web-assets
 
 ## bench: Go benchmarks of every module, then the load scripts (wrk, loopback only).
 ## Results are recorded by hand in docs/benchmarks.md with the machine and the baseline.
-BENCHTIME ?= 1x
+BENCHTIME ?= 1s
 bench: deps-test build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count=1 -timeout 60m $$($(GO) list work | grep -v '/charts/')
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }

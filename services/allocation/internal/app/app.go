@@ -76,7 +76,7 @@ func seedDemo(ctx context.Context, d *service.Deps, _ []string) error {
 		return err
 	}
 	runner := &solvejob.Runner{Store: st, Metrics: solvejob.NewMetrics(d.Tel.Registry), Log: d.Log, Base: ctx}
-	job, err := runner.Start(ctx, demo.Actor, sum.SemesterID)
+	job, err := runner.Start(ctx, demo.Actor, sum.SemesterID, store.ModeFull)
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func TestSeedRealSemesterAndSolve(t *testing.T) {
 		t.Fatalf("second seed: %+v %v", again, err)
 	}
 	r := &solvejob.Runner{Store: st, Metrics: solvejob.NewMetrics(prometheus.NewRegistry()), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	job, err := r.Start(ctx, "test", sum.SemesterID)
+	job, err := r.Start(ctx, "test", sum.SemesterID, store.ModeFull)
 	if err != nil {
 		t.Fatal(err)
 	}

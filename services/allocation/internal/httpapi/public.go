@@ -17,7 +17,6 @@ import (
 	"github.com/planta-dev/planta/libs/jsonbody"
 	"github.com/planta-dev/planta/libs/problem"
 
-	"github.com/planta-dev/planta/services/allocation/internal/ical"
 	"github.com/planta-dev/planta/services/allocation/internal/store"
 	"github.com/planta-dev/planta/services/allocation/internal/timegrid"
 )
@@ -636,55 +635,3 @@ func (a *API) pubFreeNow(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// pubICal is a room's iCalendar feed: its classes and holds on every date of the
-// semester (?semester_id, default active) and its reservations from 30 days ago to a year ahead.
-func (a *API) pubICal(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	room, err := a.st.GetRoom(r.Context(), id)
-	if err != nil || !room.Active {
-		return problem.NotFound("room")
-	}
-	today := a.today()
-	from, to := today.AddDate(0, 0, -30), today.AddDate(1, 0, 0)
-	if sem, err := a.publicSemester(r, ""); err == nil {
-		s, _ := timeParseDate(sem.StartDate)
-		e, _ := timeParseDate(sem.EndDate)
-		if s.Before(from) {
-			from = s
-		}
-		if e.After(to) {
-			to = e
-		}
-	}
-	from = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, time.UTC)
-	to = time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, time.UTC)
-	entries, err := a.datedEntries(r, []int64{id}, from, to)
-	if err != nil {
-		return err
-	}
-	cal := ical.Calendar{Name: room.Building + " " + room.Name, Stamp: time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, a.loc)}
-	for _, e := range entries {
-		d, _ := timeParseDate(e.Date)
-		start, _, err1 := a.grid.Interval(d, timegrid.Block(e.first))
-		_, end, err2 := a.grid.Interval(d, timegrid.Block(e.last))
-		if err1 != nil || err2 != nil {
-			continue
-		}
-		summary := e.Title
-		desc := ""
-		if e.Kind == "class" {
-			summary = e.DisciplineCode + " " + e.Section + " – " + e.Title
-			desc = strings.Join(e.Professors, ", ")
-		}
-		cal.Events = append(cal.Events, ical.Event{
-			UID:   fmt.Sprintf("%s-%d-%s-%s@allocation.planta.dev", e.Kind, e.ref, e.Date, e.FirstBlock),
-			Start: start, End: end, Summary: summary, Description: desc, Location: room.Building + " " + room.Name,
-		})
-	}
-	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="room-%d.ics"`, id))
-	return ical.Write(w, cal)
-}

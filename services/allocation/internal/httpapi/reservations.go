@@ -156,10 +156,14 @@ func (a *API) getReservation(w http.ResponseWriter, r *http.Request) error {
 	})(w, r)
 }
 
-type reservationUpdateIn struct {
-	Title       string `json:"title"`
-	Requester   string `json:"requester"`
-	Responsible string `json:"responsible"`
+// ReservationUpdateIn is the body of PUT /reservations/{id}: the descriptive fields and,
+// optionally, new blocks and/or recurrence (which re-schedule the occurrences from today).
+type ReservationUpdateIn struct {
+	Title       string                  `json:"title"`
+	Requester   string                  `json:"requester"`
+	Responsible string                  `json:"responsible"`
+	Blocks      []string                `json:"blocks,omitempty"`
+	Recurrence  *reservation.Recurrence `json:"recurrence,omitempty"`
 }
 
 func (a *API) updateReservation(w http.ResponseWriter, r *http.Request) error {
@@ -167,15 +171,45 @@ func (a *API) updateReservation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in reservationUpdateIn
+	var in ReservationUpdateIn
 	if err := jsonbody.Decode(w, r, &in); err != nil {
 		return err
 	}
 	var v validator
 	v.name("title", in.Title)
 	v.name("requester", in.Requester)
+	v.check(len(in.Responsible) <= 200, "responsible", "at most 200 characters")
 	if err := v.err(); err != nil {
 		return err
+	}
+	if in.Blocks != nil || in.Recurrence != nil {
+		cur, err := a.st.GetReservation(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		blocks, rec := in.Blocks, in.Recurrence
+		if blocks == nil {
+			blocks = cur.Blocks
+		}
+		if rec == nil {
+			rec = &reservation.Recurrence{}
+			if err := json.Unmarshal(cur.Recurrence, rec); err != nil {
+				return err
+			}
+		}
+		today := a.cfg.Now().In(a.loc)
+		occ, err := reservation.Expand(a.grid, blocks, *rec, today)
+		if err != nil {
+			return err
+		}
+		recJSON, _ := json.Marshal(rec)
+		out, err := a.st.RescheduleReservation(r.Context(), actor(r), store.Reservation{ID: id, Title: strings.TrimSpace(in.Title), Requester: strings.TrimSpace(in.Requester),
+			Responsible: strings.TrimSpace(in.Responsible), Blocks: normBlocks(blocks), Recurrence: recJSON}, today.Format("2006-01-02"), occ.Dates, occ.Blocks)
+		if err != nil {
+			return err
+		}
+		jsonbody.Write(w, http.StatusOK, out)
+		return nil
 	}
 	out, err := a.st.UpdateReservation(r.Context(), actor(r), store.Reservation{ID: id, Title: strings.TrimSpace(in.Title), Requester: strings.TrimSpace(in.Requester), Responsible: strings.TrimSpace(in.Responsible)})
 	if err != nil {

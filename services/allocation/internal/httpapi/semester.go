@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -205,15 +206,33 @@ func (a *API) saveDemand(w http.ResponseWriter, r *http.Request) error {
 
 // --- solver
 
+// SolveIn is the body of POST /semesters/{id}/solve (optional).
+type SolveIn struct {
+	// Mode is "full" (default) or "minimal_perturbation" (stay close to the latest publication).
+	Mode string `json:"mode"`
+}
+
 func (a *API) startSolve(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
+	var in SolveIn
+	if r.ContentLength != 0 {
+		if err := jsonbody.Decode(w, r, &in); err != nil {
+			return err
+		}
+	}
+	if in.Mode == "" {
+		in.Mode = store.ModeFull
+	}
+	if in.Mode != store.ModeFull && in.Mode != store.ModeMinimalPerturbation {
+		return problem.Field("mode", "must be full or minimal_perturbation")
+	}
 	if a.cfg.Runner == nil {
 		return problem.Unavailable("the solver is not available")
 	}
-	job, err := a.cfg.Runner.Start(r.Context(), actor(r), id)
+	job, err := a.cfg.Runner.Start(r.Context(), actor(r), id, in.Mode)
 	if err != nil {
 		return err
 	}
@@ -229,6 +248,71 @@ func (a *API) getJob(w http.ResponseWriter, r *http.Request) error {
 	}
 	jsonbody.Write(w, http.StatusOK, job)
 	return nil
+}
+
+func (a *API) cancelJob(w http.ResponseWriter, r *http.Request) error {
+	if a.cfg.Runner == nil {
+		return problem.Unavailable("the solver is not available")
+	}
+	job, err := a.cfg.Runner.Cancel(r.Context(), actor(r), mux.Vars(r)["job"], 5*time.Second)
+	if err != nil {
+		return err
+	}
+	jsonbody.Write(w, http.StatusOK, job)
+	return nil
+}
+
+// --- publications
+
+// PublishIn is the body of POST /semesters/{id}/publish (optional).
+type PublishIn struct {
+	Note string `json:"note"`
+}
+
+func (a *API) publish(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in PublishIn
+	if r.ContentLength != 0 {
+		if err := jsonbody.Decode(w, r, &in); err != nil {
+			return err
+		}
+	}
+	if len(in.Note) > 500 {
+		return problem.Field("note", "at most 500 characters")
+	}
+	pub, err := a.st.Publish(r.Context(), actor(r), id, strings.TrimSpace(in.Note))
+	if err != nil {
+		return err
+	}
+	jsonbody.Write(w, http.StatusCreated, pub)
+	return nil
+}
+
+func (a *API) listPublications(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	if _, err := a.st.GetSemester(r.Context(), id); err != nil {
+		return err
+	}
+	items, err := a.st.ListPublications(r.Context(), id, p)
+	if err != nil {
+		return err
+	}
+	listResp(w, items, p, func(x store.Publication) int64 { return x.ID })
+	return nil
+}
+
+func (a *API) getPublication(w http.ResponseWriter, r *http.Request) error {
+	return getJSON(func(r *http.Request, id int64) (store.Publication, error) { return a.st.GetPublication(r.Context(), id) })(w, r)
 }
 
 // --- allocations
@@ -426,32 +510,33 @@ func (a *API) semesterRoomsSlots(r *http.Request) (store.Semester, []store.Room,
 	if err != nil {
 		return sem, nil, nil, err
 	}
-	slots, err := a.st.Slots(r.Context(), store.SlotFilter{SemesterID: id})
+	// Weekly uses and the reservation occurrences within the semester's dates.
+	slots, err := a.st.Slots(r.Context(), store.SlotFilter{SemesterID: id, From: sem.StartDate, To: sem.EndDate})
 	return sem, rooms, slots, err
 }
 
 func (a *API) reportHeatmap(w http.ResponseWriter, r *http.Request) error {
-	_, rooms, slots, err := a.semesterRoomsSlots(r)
+	sem, rooms, slots, err := a.semesterRoomsSlots(r)
 	if err != nil {
 		return err
 	}
-	jsonbody.Write(w, http.StatusOK, report.BuildHeatmap(a.grid, rooms, slots))
+	jsonbody.Write(w, http.StatusOK, report.BuildHeatmap(a.grid, report.PeriodOf(sem), rooms, slots))
 	return nil
 }
 
 func (a *API) reportBuildings(w http.ResponseWriter, r *http.Request) error {
-	_, rooms, slots, err := a.semesterRoomsSlots(r)
+	sem, rooms, slots, err := a.semesterRoomsSlots(r)
 	if err != nil {
 		return err
 	}
-	bs := report.Buildings(rooms, report.RoomsUse(a.grid, rooms, slots))
+	bs := report.Buildings(rooms, report.RoomsUse(a.grid, report.PeriodOf(sem), rooms, slots))
 	if wantsCSV(r) {
 		csvHeaders(w, "buildings.csv")
 		rows := make([][]string, len(bs))
 		for i, b := range bs {
-			rows[i] = []string{b.Building, strconv.Itoa(b.Rooms), strconv.Itoa(b.Capacity), strconv.Itoa(b.Busy), strconv.Itoa(b.Available), fmt.Sprintf("%.1f", b.Percent)}
+			rows[i] = []string{b.Building, strconv.Itoa(b.Rooms), strconv.Itoa(b.Capacity), strconv.Itoa(b.Busy), strconv.Itoa(b.EventOccurrences), fmt.Sprintf("%.1f", b.EventBlocks), strconv.Itoa(b.Available), fmt.Sprintf("%.1f", b.Percent)}
 		}
-		return report.WriteCSV(w, []string{"building", "rooms", "capacity", "busy_blocks", "available_blocks", "percent"}, rows)
+		return report.WriteCSV(w, []string{"building", "rooms", "capacity", "busy_blocks", "event_occurrences", "event_blocks", "available_blocks", "percent"}, rows)
 	}
 	jsonbody.Write(w, http.StatusOK, jsonbody.List[report.BuildingUse]{Items: bs})
 	return nil
@@ -466,11 +551,11 @@ func (a *API) reportUnderUsed(w http.ResponseWriter, r *http.Request) error {
 		}
 		threshold = f
 	}
-	_, rooms, slots, err := a.semesterRoomsSlots(r)
+	sem, rooms, slots, err := a.semesterRoomsSlots(r)
 	if err != nil {
 		return err
 	}
-	jsonbody.Write(w, http.StatusOK, jsonbody.List[report.RoomUse]{Items: report.UnderUsed(report.RoomsUse(a.grid, rooms, slots), threshold)})
+	jsonbody.Write(w, http.StatusOK, jsonbody.List[report.RoomUse]{Items: report.UnderUsed(report.RoomsUse(a.grid, report.PeriodOf(sem), rooms, slots), threshold)})
 	return nil
 }
 

@@ -255,7 +255,6 @@ func loadSemester(ctx context.Context, tx pgx.Tx, semesterID int64) (*SemesterIn
 		if a.Pinned {
 			in.Pinned = append(in.Pinned, asg)
 		}
-		in.Previous = append(in.Previous, asg)
 	}
 	// History continuity: the latest semester that ended before this one started.
 	rows, err = tx.Query(ctx, `SELECT d.discipline_code, d.section, a.day, a.room_id,

@@ -19,6 +19,8 @@ type Occupant struct {
 	Date   string `json:"date,omitempty"` // reservations only
 	Kind   string `json:"kind"`           // allocation, hold, reservation
 	What   string `json:"what"`
+	// Occurrence is the requested occurrence's date this use conflicts with (dated checks).
+	Occurrence string `json:"occurrence,omitempty"`
 }
 
 func (o Occupant) String() string {
@@ -26,7 +28,11 @@ func (o Occupant) String() string {
 	if o.Date != "" {
 		when = o.Date + " " + o.Code
 	}
-	return fmt.Sprintf("room %d at %s is taken by %s %s", o.RoomID, when, o.Kind, o.What)
+	msg := fmt.Sprintf("room %d at %s is taken by %s %s", o.RoomID, when, o.Kind, o.What)
+	if o.Occurrence != "" {
+		msg = fmt.Sprintf("occurrence %s %s: %s", o.Occurrence, o.Code, msg)
+	}
+	return msg
 }
 
 const occupantSelect = `SELECT o.room_id, o.day, o.block, coalesce(to_char(ro.date,'YYYY-MM-DD'), ''),
@@ -65,14 +71,20 @@ func weeklyConflicts(ctx context.Context, q querier, semesterID, roomID int64, d
 
 // datedConflicts lists what occupies the room at the given (date, block) pairs.
 func datedConflicts(ctx context.Context, q querier, roomID int64, dates []string, blocks []int16) ([]Occupant, error) {
-	rows, err := q.Query(ctx, occupantSelect+`
+	sel := strings.Replace(occupantSelect, "SELECT o.room_id,", "SELECT to_char(c.date, 'YYYY-MM-DD'), o.room_id,", 1)
+	rows, err := q.Query(ctx, sel+`
 		JOIN unnest($2::date[], $3::smallint[]) AS c(date, block) ON o.day = extract(dow FROM c.date) + 1 AND o.block = c.block AND o.during @> c.date
 		WHERE o.room_id = $1
 		ORDER BY c.date, o.block LIMIT 50`, roomID, dates, blocks)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, scanOccupant)
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Occupant, error) {
+		var o Occupant
+		err := r.Scan(&o.Occurrence, &o.RoomID, &o.Day, &o.Block, &o.Date, &o.Kind, &o.What)
+		o.Code = timegrid.Default().BlockCode(timegrid.Block(o.Block))
+		return o, err
+	})
 }
 
 func doubleBooking(cs []Occupant) *ConflictError {

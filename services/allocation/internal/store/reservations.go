@@ -146,6 +146,82 @@ func (s *Store) UpdateReservation(ctx context.Context, actor string, r Reservati
 	return s.GetReservation(ctx, r.ID)
 }
 
+// RescheduleReservation changes a reservation's blocks and recurrence (and its descriptive
+// fields) in one transaction: its occurrences from today on are replaced by the new
+// (dates, blocks) — earlier ones are kept as history — and every new occurrence is checked
+// against allocations, holds and other reservations (the exclusion constraint settles
+// races). A conflict refuses the change with a *ConflictError naming each conflicting
+// occurrence; nothing changes. Cancelled occurrences stay cancelled where the new series
+// still has them.
+func (s *Store) RescheduleReservation(ctx context.Context, actor string, r Reservation, today string, dates []string, blocks []int16) (Reservation, error) {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var room int64
+		if err := tx.QueryRow(ctx, `SELECT room_id FROM allocation.reservations WHERE id = $1 FOR UPDATE`, r.ID).Scan(&room); err != nil {
+			return mapErr(err)
+		}
+		var active bool
+		if err := tx.QueryRow(ctx, `SELECT active FROM allocation.rooms WHERE id = $1`, room).Scan(&active); err != nil {
+			return err
+		}
+		if !active {
+			return &ConflictError{Slug: "inactive-room", Detail: "the room is inactive and cannot be reserved"}
+		}
+		rows, err := tx.Query(ctx, `SELECT to_char(date, 'YYYY-MM-DD'), block FROM allocation.reservation_occurrences
+			WHERE reservation_id = $1 AND cancelled AND date >= $2::date`, r.ID, today)
+		if err != nil {
+			return err
+		}
+		var cd []string
+		var cb []int16
+		for rows.Next() {
+			var d string
+			var b int16
+			if err := rows.Scan(&d, &b); err != nil {
+				return err
+			}
+			cd, cb = append(cd, d), append(cb, b)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// Free the reservation's own future cells first, so the check sees only others.
+		if _, err := tx.Exec(ctx, `DELETE FROM allocation.reservation_occurrences WHERE reservation_id = $1 AND date >= $2::date`, r.ID, today); err != nil {
+			return err
+		}
+		cs, err := datedConflicts(ctx, tx, room, dates, blocks)
+		if err != nil {
+			return err
+		}
+		if len(cs) > 0 {
+			return doubleBooking(cs)
+		}
+		tag, err := tx.Exec(ctx, `UPDATE allocation.reservations SET title=$2, requester=$3, responsible=$4, blocks=$5, recurrence=$6 WHERE id=$1`,
+			r.ID, r.Title, r.Requester, r.Responsible, r.Blocks, r.Recurrence)
+		if err != nil {
+			return mapErr(err)
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO allocation.reservation_occurrences (reservation_id, date, block, cancelled)
+			SELECT $1, c.d, c.b, EXISTS (SELECT 1 FROM unnest($4::date[], $5::smallint[]) AS x(d, b) WHERE x.d = c.d AND x.b = c.b)
+			FROM unnest($2::date[], $3::smallint[]) AS c(d, b)`, r.ID, dates, blocks, cd, cb); err != nil {
+			return mapErr(err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO allocation.occupancies (room_id, day, block, during, occurrence_id)
+			SELECT $2, extract(dow FROM o.date) + 1, o.block, daterange(o.date, o.date, '[]'), o.id FROM allocation.reservation_occurrences o
+			WHERE o.reservation_id = $1 AND o.date >= $3::date AND NOT o.cancelled`, r.ID, room, today); err != nil {
+			return mapErr(err)
+		}
+		return logChange(ctx, tx, Change{Actor: actor, Action: "reschedule", Entity: "reservation", EntityID: r.ID,
+			Detail: map[string]any{"blocks": r.Blocks, "recurrence": r.Recurrence, "occurrences": len(dates)}})
+	})
+	if err != nil {
+		return Reservation{}, err
+	}
+	return s.GetReservation(ctx, r.ID)
+}
+
 // CancelOccurrence cancels one occurrence and frees its slot.
 func (s *Store) CancelOccurrence(ctx context.Context, actor string, reservationID, occurrenceID int64) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {

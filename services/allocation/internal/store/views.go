@@ -95,7 +95,10 @@ func (s *Store) SemesterOn(ctx context.Context, date string) (Semester, error) {
 type SolveJob struct {
 	ID         string          `json:"id"`
 	SemesterID int64           `json:"semester_id"`
-	Status     string          `json:"status"` // running, succeeded, failed
+	Status     string          `json:"status"` // running, succeeded, failed, cancelled
+	Mode       string          `json:"mode"`   // full, minimal_perturbation
+	// CancelRequested is set by a cancel request until the running job stops.
+	CancelRequested bool `json:"cancel_requested"`
 	Progress   json.RawMessage `json:"progress"`
 	Result     json.RawMessage `json:"result,omitempty"`
 	Error      string          `json:"error,omitempty"`
@@ -104,25 +107,34 @@ type SolveJob struct {
 	FinishedAt *string         `json:"finished_at,omitempty"`
 }
 
-const jobSelect = `SELECT id::text, semester_id, status, progress, result, error, started_by,
+const jobSelect = `SELECT id::text, semester_id, status, mode, cancel_requested, progress, result, error, started_by,
 	to_char(created_at AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(finished_at AT TIME ZONE 'UTC','YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM allocation.solve_jobs `
 
+// Solve modes.
+const (
+	ModeFull                = "full"
+	ModeMinimalPerturbation = "minimal_perturbation"
+)
+
 // CreateJob records a running job; a semester has at most one running job.
-func (s *Store) CreateJob(ctx context.Context, actor string, semesterID int64) (SolveJob, error) {
+func (s *Store) CreateJob(ctx context.Context, actor string, semesterID int64, mode string) (SolveJob, error) {
+	if mode == "" {
+		mode = ModeFull
+	}
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	id := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO allocation.solve_jobs (id, semester_id, status, started_by) VALUES ($1,$2,'running',$3)`, id, semesterID, actor); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO allocation.solve_jobs (id, semester_id, status, started_by, mode) VALUES ($1,$2,'running',$3,$4)`, id, semesterID, actor, mode); err != nil {
 			e := mapErr(err)
 			if c, ok := e.(*ConflictError); ok && c.Slug == "duplicate" {
 				return &ConflictError{Slug: "solve-running", Detail: "a solve of this semester is already running"}
 			}
 			return e
 		}
-		return logChange(ctx, tx, Change{Actor: actor, Action: "solve_start", Entity: "semester", EntityID: semesterID, Detail: map[string]string{"job_id": id}})
+		return logChange(ctx, tx, Change{Actor: actor, Action: "solve_start", Entity: "semester", EntityID: semesterID, Detail: map[string]string{"job_id": id, "mode": mode}})
 	})
 	if err != nil {
 		return SolveJob{}, err
@@ -165,6 +177,36 @@ func (s *Store) FinishJob(ctx context.Context, id, status string, result any, er
 	}
 	_, err := s.pool.Exec(ctx, `UPDATE allocation.solve_jobs SET status = $2, result = $3, error = $4, finished_at = now() WHERE id::text = $1`, id, status, b, errMsg)
 	return err
+}
+
+// RequestCancel flags a running job for cancellation (the replica running it stops it).
+// A job that is not running is a *ConflictError (not-running).
+func (s *Store) RequestCancel(ctx context.Context, actor, id string) (SolveJob, error) {
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var status string
+		var sem int64
+		if err := tx.QueryRow(ctx, `SELECT status, semester_id FROM allocation.solve_jobs WHERE id::text = $1 FOR UPDATE`, id).Scan(&status, &sem); err != nil {
+			return mapErr(err)
+		}
+		if status != "running" {
+			return &ConflictError{Slug: "not-running", Detail: "the solve job is " + status + ", not running"}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE allocation.solve_jobs SET cancel_requested = true WHERE id::text = $1`, id); err != nil {
+			return err
+		}
+		return logChange(ctx, tx, Change{Actor: actor, Action: "solve_cancel", Entity: "semester", EntityID: sem, Detail: map[string]string{"job_id": id}})
+	})
+	if err != nil {
+		return SolveJob{}, err
+	}
+	return s.GetJob(ctx, id)
+}
+
+// CancelRequested reports whether a cancel was requested for the job.
+func (s *Store) CancelRequested(ctx context.Context, id string) (bool, error) {
+	var c bool
+	err := s.pool.QueryRow(ctx, `SELECT cancel_requested FROM allocation.solve_jobs WHERE id::text = $1`, id).Scan(&c)
+	return c, mapErr(err)
 }
 
 // FailRunningJobs marks jobs left running by a previous process as failed (at start).

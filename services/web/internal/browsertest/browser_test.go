@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -33,6 +34,17 @@ type browser struct {
 	base      string
 	artifacts string
 	axe       string
+	perf      map[string]pagePerf
+}
+
+// pagePerf is what a cold load of a page cost the browser (performance entries).
+type pagePerf struct {
+	Path      string `json:"path"`
+	Requests  int    `json:"requests"`
+	Transfer  int    `json:"transfer_bytes"` // on the wire, compressed, headers included
+	Decoded   int    `json:"decoded_bytes"`  // uncompressed bodies
+	HTML      int    `json:"html_bytes"`     // the document, uncompressed
+	LoadMS    int    `json:"load_ms"`        // navigation start to load event end
 }
 
 func newBrowser(t *testing.T, p *platform) *browser {
@@ -55,9 +67,10 @@ func newBrowser(t *testing.T, p *platform) *browser {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	b := &browser{t: t, ctx: ctx, base: p.base, artifacts: dir, axe: string(axe)}
+	b := &browser{t: t, ctx: ctx, base: p.base, artifacts: dir, axe: string(axe), perf: map[string]pagePerf{}}
 	// The first Run starts the browser and ties it to its context: use the long-lived one.
-	if err := chromedp.Run(ctx, chromedp.Navigate("about:blank")); err != nil {
+	// The cache is off so every page's performance entries describe a first (cold) visit.
+	if err := chromedp.Run(ctx, network.Enable(), network.SetCacheDisabled(true), chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return b
@@ -94,8 +107,8 @@ func (b *browser) text(sel string) string {
 func (b *browser) login(user, password string) {
 	b.t.Helper()
 	b.open("/login")
-	b.run(chromedp.SetValue("#username", user, chromedp.ByQuery), chromedp.SetValue("#password", password, chromedp.ByQuery),
-		chromedp.Submit("#login-form", chromedp.ByQuery), chromedp.WaitReady("main", chromedp.ByQuery))
+	b.run(chromedp.SetValue("#username", user, chromedp.ByQuery), chromedp.SetValue("#password", password, chromedp.ByQuery))
+	b.submit("#login-form")
 }
 
 func (b *browser) logout() {
@@ -150,8 +163,33 @@ func (b *browser) visit(name, path string) {
 		b.run(chromedp.Text("main", &body, chromedp.ByQuery))
 		b.t.Errorf("%s (%s): error page: %s", name, path, body)
 	}
+	b.measure(name, path)
 	b.shot(name)
 	b.axeCheck(name)
+}
+
+// measure records the current page's request count and weight from its performance entries.
+func (b *browser) measure(name, path string) {
+	b.t.Helper()
+	var s string
+	b.run(chromedp.Poll(`document.readyState === "complete" && performance.getEntriesByType("navigation")[0].loadEventEnd > 0`, nil,
+		chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Evaluate(`(() => { const n = performance.getEntriesByType("navigation")[0]; const rs = performance.getEntriesByType("resource");
+			const sum = (k) => rs.reduce((a, r) => a + (r[k] || 0), 0);
+			return JSON.stringify({requests: 1 + rs.length, transfer_bytes: n.transferSize + sum("transferSize"),
+				decoded_bytes: n.decodedBodySize + sum("decodedBodySize"), html_bytes: n.decodedBodySize, load_ms: Math.round(n.loadEventEnd)}); })()`, &s))
+	var pp pagePerf
+	if err := json.Unmarshal([]byte(s), &pp); err != nil {
+		b.t.Fatalf("performance entries: %v: %s", err, s)
+	}
+	pp.Path = path
+	b.perf[name] = pp
+}
+
+// writePerf saves every measured page's weight as an artifact (docs/benchmarks.md quotes it).
+func (b *browser) writePerf() {
+	data, _ := json.MarshalIndent(b.perf, "", "  ")
+	_ = os.WriteFile(filepath.Join(b.artifacts, "perf.json"), data, 0o644)
 }
 
 // TestBrowserJourneys runs the main journey of each role against the real platform.
@@ -308,5 +346,19 @@ func TestBrowserJourneys(t *testing.T) {
 		}
 		b.logout()
 	})
-	fmt.Fprintln(os.Stderr, "screenshots and axe reports in", b.artifacts)
+	t.Run("cliente full dispatch with the delivery-note PDF", func(t *testing.T) {
+		b.t = t
+		clienteDispatchJourney(t, p, b, cli.ID)
+	})
+
+	t.Run("allocation admin: import, solve, adjust, public grid shows it", func(t *testing.T) {
+		b.t = t
+		allocationJourney(t, p, b, login.Token)
+	})
+
+	if os.Getenv("PLANTA_WEB_WRK") != "" {
+		t.Run("wrk: public weekly grid against hello world", func(t *testing.T) { wrkPublicGrid(t, p) })
+	}
+	b.writePerf()
+	fmt.Fprintln(os.Stderr, "screenshots, axe reports and perf.json in", b.artifacts)
 }

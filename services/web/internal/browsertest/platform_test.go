@@ -30,8 +30,23 @@ import (
 
 // platform is a running Planta.
 type platform struct {
-	base string // http://localhost:<ingress port>
-	root string // repository root
+	base string              // http://localhost:<ingress port>
+	root string              // repository root
+	bin  string              // the built service binaries
+	env  map[string][]string // each service's environment
+	port map[string]int      // each service's public port
+}
+
+// cli runs a service binary's subcommand (seed-demo) with that service's environment.
+func (p *platform) cli(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(p.bin, name), args...)
+	cmd.Env = p.env[name]
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+	}
+	return string(out)
 }
 
 type svc struct {
@@ -85,15 +100,19 @@ func startPlatform(t *testing.T) *platform {
 		"PLANTA_BCRYPT_COST=10",
 		// The web calls identity for the browser: believe its X-Forwarded-For (client IP, rate limits).
 		"PLANTA_TRUSTED_PROXIES=127.0.0.1",
+		// Every browser request and the wrk run come from 127.0.0.1: no public rate limit.
+		"PLANTA_PUBLIC_RATE_PER_SECOND=10000", "PLANTA_PUBLIC_RATE_BURST=100000",
 	)
 	for _, s := range services {
 		env = append(env, fmt.Sprintf("PLANTA_%s_URL=http://127.0.0.1:%d", strings.ToUpper(s.name), s.intern),
 			fmt.Sprintf("PLANTA_WEB_%s_API_BASE=http://127.0.0.1:%d", strings.ToUpper(s.name), s.public))
 	}
 	backends := map[string]*url.URL{}
+	envs := map[string][]string{}
 	for _, s := range services {
 		svcEnv := append(append([]string{}, env...),
 			fmt.Sprintf("PLANTA_PUBLIC_ADDR=127.0.0.1:%d", s.public), fmt.Sprintf("PLANTA_INTERNAL_ADDR=127.0.0.1:%d", s.intern))
+		envs[s.name] = svcEnv
 		path := filepath.Join(bin, s.name)
 		if s.migrates {
 			cmd := exec.Command(path, "migrate")
@@ -145,7 +164,7 @@ func startPlatform(t *testing.T) *platform {
 	t.Cleanup(srv.Close)
 	_, p, _ := net.SplitHostPort(strings.TrimPrefix(srv.URL, "http://"))
 	// "localhost" is a secure context for Chromium: the Secure __Host- cookie is kept over http.
-	return &platform{base: "http://localhost:" + p, root: root}
+	return &platform{base: "http://localhost:" + p, root: root, bin: bin, env: envs, port: port}
 }
 
 func tail(s string, n int) string {

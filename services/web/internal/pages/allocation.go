@@ -85,14 +85,7 @@ type weekData struct {
 }
 
 func (s *Site) rooms(w http.ResponseWriter, r *http.Request) {
-	v := s.view(r)
-	rooms, err := s.api.Allocation.Rooms(ctxFor(r))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	v.Data = rooms
-	s.render(w, r, http.StatusOK, "rooms", v)
+	s.renderRooms(w, r, s.view(r), http.StatusOK)
 }
 
 // semestersData is the semesters page, with the last import report or solver job.
@@ -226,8 +219,19 @@ func (s *Site) adminGrid(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if id, _ := strconv.ParseInt(q.Get("room_id"), 10, 64); id > 0 {
-		if d.Week, err = s.api.Allocation.RoomWeek(ctx, id, pick(q, "semester_id", "date")); err != nil {
+	if d.Buildings, err = s.api.Allocation.PublicBuildings(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	room, _ := strconv.ParseInt(q.Get("room_id"), 10, 64)
+	building, _ := strconv.ParseInt(q.Get("building_id"), 10, 64)
+	if room > 0 || building > 0 {
+		if room > 0 {
+			d.Week, err = s.api.Allocation.RoomWeek(ctx, room, pick(q, "semester_id", "date"))
+		} else {
+			d.Week, err = s.api.Allocation.BuildingWeek(ctx, building, pick(q, "semester_id", "date"))
+		}
+		if err != nil {
 			if !s.formErrors(v, err) {
 				s.fail(w, r, err)
 				return
@@ -291,6 +295,22 @@ func (s *Site) createReservation(w http.ResponseWriter, r *http.Request) {
 	in := map[string]any{"room_id": room, "title": strings.TrimSpace(r.PostFormValue("title")),
 		"requester": strings.TrimSpace(r.PostFormValue("requester")), "responsible": strings.TrimSpace(r.PostFormValue("responsible")),
 		"blocks": r.PostForm["blocks"], "recurrence": rec}
+	if r.PostFormValue("preview") != "" {
+		v := s.view(r)
+		v.Form = r.PostForm
+		p, err := s.api.Allocation.PreviewReservation(ctxFor(r), in)
+		if err != nil {
+			if !s.formErrors(v, err) {
+				s.fail(w, r, err)
+				return
+			}
+			s.renderReservations(w, r, v, http.StatusUnprocessableEntity)
+			return
+		}
+		v.Preview = &p
+		s.renderReservations(w, r, v, http.StatusOK)
+		return
+	}
 	if _, err := s.api.Allocation.CreateReservation(ctxFor(r), in); err != nil {
 		v := s.view(r)
 		if s.formErrors(v, err) {

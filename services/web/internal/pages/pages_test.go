@@ -76,8 +76,52 @@ func stubAPI(t *testing.T) *httptest.Server {
 		"GET /api/v1/public/rooms/search": list(map[string]any{"id": 1, "name": xss, "building": xss, "capacity": 40}),
 	}
 	routes["GET /api/v1/public/buildings/1/week"] = routes["GET /api/v1/public/rooms/1/week"]
+	// Allocation administration.
+	alloc := map[string]any{"id": 7, "semester_id": 1, "demand_id": 3, "day": 2, "room_id": 1, "source": "solver", "discipline_code": "FUP1",
+		"discipline_name": xss, "section": xss, "room": xss, "building": xss, "blocks": []string{"M1", "M2"}}
+	other := map[string]any{"id": 8, "semester_id": 1, "demand_id": 4, "day": 2, "room_id": 2, "source": "solver", "discipline_code": "FUP2",
+		"discipline_name": xss, "section": xss, "room": xss, "building": xss, "blocks": []string{"M1"}}
+	use := map[string]any{"room_id": 1, "room": xss, "building_id": 1, "building": xss, "rooms": 2, "capacity": 80, "busy_blocks": 10, "available_blocks": 90, "percent": 11.1}
+	for k, v := range map[string]any{
+		"GET /api/v1/allocation/campuses":        list(map[string]any{"id": 1, "name": xss, "description": xss}),
+		"GET /api/v1/allocation/buildings":       list(map[string]any{"id": 1, "campus_id": 1, "name": xss, "description": xss}),
+		"GET /api/v1/allocation/room-types":      list(map[string]any{"id": 1, "name": xss}),
+		"GET /api/v1/allocation/characteristics": list(map[string]any{"id": 1, "name": xss}),
+		"GET /api/v1/allocation/rooms/1": map[string]any{"id": 1, "name": xss, "building": xss, "building_id": 1, "description": xss, "capacity": 40,
+			"room_type_id": 1, "active": true, "characteristic_ids": []int{1}},
+		"GET /api/v1/allocation/professors":   list(map[string]any{"id": 1, "name": xss, "low_mobility": true, "preferred_room_ids": []int{1}, "preferred_characteristic_ids": []int{1}}),
+		"GET /api/v1/allocation/professors/1": map[string]any{"id": 1, "name": xss, "low_mobility": true, "preferred_room_ids": []int{1}, "preferred_characteristic_ids": []int{1}},
+		"GET /api/v1/allocation/rules":        list(map[string]any{"id": 1, "kind": "needs_room_type", "discipline_code": xss, "room_type_id": 1, "priority": 5, "description": xss}),
+		"GET /api/v1/allocation/rules/1":      map[string]any{"id": 1, "kind": "needs_room", "discipline_code": xss, "room_id": 1, "priority": 5, "description": xss},
+		"GET /api/v1/allocation/demands": list(map[string]any{"id": 3, "semester_id": 1, "external_id": "9", "program_code": xss, "discipline_code": xss,
+			"discipline_name": xss, "section": xss, "seats": 40, "schedule": xss, "professor_names": []string{xss}, "withdrawn": true}),
+		"GET /api/v1/allocation/allocations":   list(alloc, other),
+		"GET /api/v1/allocation/allocations/7": alloc,
+		"GET /api/v1/allocation/semesters/1/reports/heatmap": map[string]any{"days": []int{2, 3}, "blocks": []string{"M1", "M2"}, "rooms": 2,
+			"busy": [][]int{{1, 2}, {0, 1}}, "percent": [][]float64{{50, 100}, {0, 50}}},
+		"GET /api/v1/allocation/semesters/1/reports/buildings":   list(use),
+		"GET /api/v1/allocation/semesters/1/reports/under-used":  list(use),
+		"GET /api/v1/allocation/semesters/1/reports/unallocated": list(map[string]any{"demand_id": 3, "discipline_code": xss, "section": xss, "day": 2, "reason_code": "no_room", "message": xss}),
+		"GET /api/v1/public/calendar": map[string]any{"from": "2025-09-01", "to": "2025-09-07", "items": []any{map[string]any{"room_id": 1, "day": 2, "date": "2025-09-01",
+			"first_block": "M1", "last_block": "M2", "start": "08:00", "end": "09:40", "kind": "event", "title": xss, "discipline_code": xss, "section": xss, "professors": []string{xss}}}},
+		"GET /api/v1/public/free-rooms": map[string]any{"now": "2025-09-01T08:10:00-03:00", "date": "2025-09-01", "day": 2,
+			"block": map[string]any{"code": "M1", "start": "08:00", "end": "08:50"}, "items": []any{map[string]any{"id": 1, "name": xss, "building": xss, "capacity": 40, "characteristics": []string{xss}}}},
+		"POST /api/v1/allocation/reservations/preview": map[string]any{"count": 2, "conflicting": 1, "occurrences": []any{
+			map[string]any{"date": "2025-09-01", "day": 2, "block": "M1", "conflicts": []string{"class " + xss}},
+			map[string]any{"date": "2025-09-08", "day": 2, "block": "M1", "conflicts": []string{}}}},
+	} {
+		routes[k] = v
+	}
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Method + " " + r.URL.Path
+		if key == "POST /api/v1/allocation/allocations/7/move" {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusConflict)
+			_ = json.NewEncoder(w).Encode(map[string]any{"type": "https://planta.dev/problems/hard-constraint", "status": 409,
+				"detail": "1 hard constraint violated", "conflicts": []any{map[string]any{"kind": "double_booking", "demand_id": "3", "day": 2,
+					"room_id": "2", "block": "M1", "other": "FUP2-" + xss, "message": "room already taken by " + xss}}})
+			return
+		}
 		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/auth/login" {
 			var in map[string]string
 			_ = json.NewDecoder(r.Body).Decode(&in)
@@ -189,6 +233,14 @@ var pagesByGuard = map[string][]string{
 	"/public":           {anonymous, cliente, spaceAdmin, superadmin, impersonating}, "/public/rooms/1": {anonymous, cliente, spaceAdmin, superadmin, impersonating},
 	"/public/buildings/1": {anonymous, cliente, spaceAdmin, superadmin, impersonating}, "/public/search?day=2&blocks=M1": {anonymous, cliente, spaceAdmin, superadmin, impersonating},
 	"/login": {anonymous}, "/register": {anonymous},
+	"/allocation/space": {spaceAdmin, superadmin}, "/allocation/rooms/1": {spaceAdmin, superadmin},
+	"/allocation/professors": {spaceAdmin, superadmin}, "/allocation/professors/1": {spaceAdmin, superadmin},
+	"/allocation/rules": {spaceAdmin, superadmin}, "/allocation/rules/1": {spaceAdmin, superadmin},
+	"/allocation/demands": {spaceAdmin, superadmin}, "/allocation/allocations": {spaceAdmin, superadmin},
+	"/allocation/allocations/7": {spaceAdmin, superadmin}, "/allocation/reports?semester_id=1": {spaceAdmin, superadmin},
+	"/allocation/grid?building_id=1": {spaceAdmin, superadmin},
+	"/public/calendar?view=week": {anonymous, cliente, spaceAdmin, superadmin, impersonating},
+	"/public/free-now":           {anonymous, cliente, spaceAdmin, superadmin, impersonating},
 }
 
 func TestRoleMatrix(t *testing.T) {
@@ -333,5 +385,33 @@ func TestStaticAssetsImmutable(t *testing.T) {
 	rec := h.do(t, cliente, http.MethodGet, href, nil)
 	if rec.Code != 200 || rec.Header().Get("Cache-Control") != "public, max-age=31536000, immutable" {
 		t.Fatalf("%s: %d %v", href, rec.Code, rec.Header())
+	}
+}
+
+// TestAdjustConflictNamed shows a refused move's 409 with every conflict named, escaped.
+func TestAdjustConflictNamed(t *testing.T) {
+	h := newHarness(t)
+	form := url.Values{"room_id": {"2"}, "_csrf": {security.CSRFToken(h.tokens[spaceAdmin])}}
+	rec := h.do(t, spaceAdmin, http.MethodPost, "/allocation/allocations/7/move", form)
+	body := rec.Body.String()
+	if rec.Code != http.StatusConflict || !strings.Contains(body, `id="conflicts"`) || !strings.Contains(body, "double_booking") ||
+		!strings.Contains(body, "room already taken by &lt;script&gt;") {
+		t.Fatalf("move refused: %d\n%s", rec.Code, body)
+	}
+	if strings.Contains(body, "<script>alert") {
+		t.Fatal("conflict rendered as markup")
+	}
+}
+
+// TestReservationPreview shows the occurrences and their conflicts without creating anything.
+func TestReservationPreview(t *testing.T) {
+	h := newHarness(t)
+	form := url.Values{"room_id": {"1"}, "title": {"x"}, "kind": {"weekly"}, "start": {"2025-09-01"}, "count": {"2"}, "weekdays": {"2"},
+		"blocks": {"M1"}, "preview": {"1"}, "_csrf": {security.CSRFToken(h.tokens[spaceAdmin])}}
+	rec := h.do(t, spaceAdmin, http.MethodPost, "/allocation/reservations", form)
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.Contains(body, `id="reservation-preview"`) || !strings.Contains(body, "class &lt;script&gt;") ||
+		!strings.Contains(body, `value="M1" checked`) || strings.Contains(body, "<script>alert") {
+		t.Fatalf("preview: %d\n%s", rec.Code, body)
 	}
 }

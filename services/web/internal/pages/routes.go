@@ -94,6 +94,29 @@ func (s *Site) Register(rt *authn.Router, m *mux.Router) {
 
 	// Space administration (allocation).
 	get("/allocation", spaceAdmin, s.rooms)
+	post("/allocation/rooms", spaceAdmin, s.createRoom)
+	get("/allocation/rooms/{id:[0-9]+}", spaceAdmin, s.roomForm)
+	post("/allocation/rooms/{id:[0-9]+}", spaceAdmin, s.updateRoom)
+	post("/allocation/rooms/{id:[0-9]+}/delete", spaceAdmin, s.deleteRoom)
+	get("/allocation/space", spaceAdmin, s.space)
+	post("/allocation/space/{kind:campuses|buildings|room-types|characteristics}", spaceAdmin, s.saveSpace)
+	post("/allocation/space/{kind:campuses|buildings|room-types|characteristics}/{id:[0-9]+}", spaceAdmin, s.saveSpace)
+	post("/allocation/space/{kind:campuses|buildings|room-types|characteristics}/{id:[0-9]+}/delete", spaceAdmin, s.deleteSpace)
+	get("/allocation/professors", spaceAdmin, s.professors)
+	post("/allocation/professors", spaceAdmin, s.createProfessor)
+	get("/allocation/professors/{id:[0-9]+}", spaceAdmin, s.professorForm)
+	post("/allocation/professors/{id:[0-9]+}", spaceAdmin, s.updateProfessor)
+	post("/allocation/professors/{id:[0-9]+}/delete", spaceAdmin, s.deleteProfessor)
+	get("/allocation/rules", spaceAdmin, s.rules)
+	post("/allocation/rules", spaceAdmin, s.createRule)
+	get("/allocation/rules/{id:[0-9]+}", spaceAdmin, s.ruleForm)
+	post("/allocation/rules/{id:[0-9]+}", spaceAdmin, s.updateRule)
+	post("/allocation/rules/{id:[0-9]+}/delete", spaceAdmin, s.deleteRule)
+	get("/allocation/demands", spaceAdmin, s.demands)
+	get("/allocation/allocations", spaceAdmin, s.allocations)
+	get("/allocation/allocations/{id:[0-9]+}", spaceAdmin, s.allocationPage)
+	post("/allocation/allocations/{id:[0-9]+}/{action:move|swap|pin|unassign}", spaceAdmin, s.adjust)
+	get("/allocation/reports", spaceAdmin, s.reports)
 	get("/allocation/semesters", spaceAdmin, s.semesters)
 	post("/allocation/semesters", spaceAdmin, s.createSemester)
 	post("/allocation/semesters/{id}/activate", spaceAdmin, s.activateSemester)
@@ -109,6 +132,8 @@ func (s *Site) Register(rt *authn.Router, m *mux.Router) {
 	get("/public/rooms/{id:[0-9]+}", anyone, s.publicRoom)
 	get("/public/buildings/{id:[0-9]+}", anyone, s.publicBuilding)
 	get("/public/search", anyone, s.publicSearch)
+	get("/public/calendar", anyone, s.publicCalendar)
+	get("/public/free-now", anyone, s.publicFreeNow)
 }
 
 // csrf checks the per-session token on every state-changing request of a signed-in

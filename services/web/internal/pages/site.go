@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,6 +87,24 @@ func New(api Clients, cfg Config, catalog *i18n.Catalog, assets *static.Assets, 
 			return out
 		},
 		"minutes": func(sec int) int { return (sec + 59) / 60 },
+		"has":     has,
+		"has2": func(f url.Values, name, v string) bool {
+			for _, x := range f[name] {
+				if x == v {
+					return true
+				}
+			}
+			return false
+		},
+		"deref": func(p *int64) int64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
+		"ruleTarget": ruleTarget,
+		"pct":        func(f float64) string { return strconv.Itoa(int(f+0.5)) + " %" },
+		"i64":        func(n int64) string { return strconv.FormatInt(n, 10) },
 		"gridArgs": func(l i18n.Locale, days []int, g []RoomGrid) gridArgs {
 			return gridArgs{L: l, Days: days, Grids: g}
 		},
@@ -128,7 +147,11 @@ type View struct {
 	Errors        map[string]string
 	Form          url.Values
 	Registration  bool
-	Data          any
+	// Conflicts are what a 409 refusal named (manual adjustments, reservations).
+	Conflicts []allocation.Conflict
+	// Preview is a reservation's occurrences and conflicts, shown before creating it.
+	Preview *allocation.Preview
+	Data    any
 }
 
 // Err returns the message for a form field.
@@ -189,9 +212,15 @@ func (s *Site) nav(p *authn.Principal, current string) []NavItem {
 		add("/allocation", "nav.allocation")
 	case p.Role == authn.RoleAdmin:
 		add("/allocation", "nav.rooms")
+		add("/allocation/space", "nav.space")
+		add("/allocation/professors", "nav.professors")
+		add("/allocation/rules", "nav.rules")
 		add("/allocation/semesters", "nav.semesters")
+		add("/allocation/demands", "nav.demands")
+		add("/allocation/allocations", "nav.allocations")
 		add("/allocation/grid", "nav.grid")
 		add("/allocation/reservations", "nav.reservations")
+		add("/allocation/reports", "nav.reports")
 		add("/public", "nav.public")
 	}
 	if p != nil {
@@ -282,6 +311,7 @@ func (s *Site) formErrors(v *View, err error) bool {
 	for _, fe := range p.Errors {
 		v.Errors[fe.Field] = fe.Reason
 	}
+	v.Conflicts = allocation.Conflicts(p.Conflicts)
 	text := p.Detail
 	if text == "" {
 		text = p.Title
