@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -643,9 +644,52 @@ func TestOpenAPIDocument(t *testing.T) {
 		t.Errorf("version %v", doc["openapi"])
 	}
 	paths := doc["paths"].(map[string]any)
-	for _, p := range []string{"/api/v1/allocation/rooms/{id}", "/api/v1/allocation/semesters/{id}/solve", "/api/v1/public/rooms/{id}/calendar.ics"} {
-		if paths[p] == nil {
-			t.Errorf("missing %s", p)
+	// Every registered route is in the document.
+	param := regexp.MustCompile(`\{([a-z_]+)(:(?:[^{}]|\{[^}]*\})*)?\}`)
+	for _, r := range (&httpapi.API{}).Routes() {
+		p := param.ReplaceAllString(r.Path, "{$1}")
+		if ops, ok := paths[p].(map[string]any); !ok || ops[strings.ToLower(r.Method)] == nil {
+			t.Errorf("missing %s %s", r.Method, p)
+		}
+	}
+	// The main resources are typed.
+	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	props := func(name string) map[string]any {
+		s, _ := schemas[name].(map[string]any)
+		p, _ := s["properties"].(map[string]any)
+		return p
+	}
+	for name, field := range map[string]string{"Room": "capacity", "RoomInput": "room_type_id", "Semester": "start_date", "Demand": "schedule",
+		"Allocation": "room_id", "Reservation": "occurrences", "ReservationInput": "recurrence", "Recurrence": "position", "SolveJob": "status",
+		"Result": "published_moved", "SolveInput": "mode", "Publication": "section_days", "ReservationUpdateInput": "recurrence"} {
+		if props(name)[field] == nil {
+			t.Errorf("schema %s lacks %s", name, field)
+		}
+	}
+	ref := func(path, method, code string) string {
+		op := paths[path].(map[string]any)[method].(map[string]any)
+		var schema map[string]any
+		if code == "" {
+			schema = op["requestBody"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)
+		} else {
+			schema = op["responses"].(map[string]any)[code].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)["schema"].(map[string]any)
+		}
+		if items, ok := schema["properties"].(map[string]any); ok {
+			schema = items["items"].(map[string]any)["items"].(map[string]any)
+		}
+		return fmt.Sprint(schema["$ref"])
+	}
+	for _, c := range [][4]string{
+		{"/api/v1/allocation/rooms", "post", "", "#/components/schemas/RoomInput"},
+		{"/api/v1/allocation/rooms", "post", "201", "#/components/schemas/Room"},
+		{"/api/v1/allocation/rooms", "get", "200", "#/components/schemas/Room"},
+		{"/api/v1/allocation/reservations/{id}", "put", "", "#/components/schemas/ReservationUpdateInput"},
+		{"/api/v1/allocation/semesters/{id}/solve", "post", "202", "#/components/schemas/SolveJob"},
+		{"/api/v1/allocation/solve-jobs/{job}/cancel", "post", "200", "#/components/schemas/SolveJob"},
+		{"/api/v1/allocation/allocations", "get", "200", "#/components/schemas/Allocation"},
+	} {
+		if got := ref(c[0], c[1], c[2]); got != c[3] {
+			t.Errorf("%s %s %s: %s, want %s", c[1], c[0], c[2], got, c[3])
 		}
 	}
 }

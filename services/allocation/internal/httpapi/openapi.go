@@ -2,11 +2,32 @@ package httpapi
 
 import (
 	"encoding/json"
+	"reflect"
 	"regexp"
 	"strings"
 )
 
-var pathParam = regexp.MustCompile(`\{([a-z_]+)(:[^}]*)?\}`)
+func withProblem(defs map[string]any, problem map[string]any) map[string]any {
+	defs["Problem"] = problem
+	return defs
+}
+
+// success is the 2xx response: typed when the route's body is known.
+func success(b body, defs map[string]any) map[string]any {
+	resp := map[string]any{"description": "success"}
+	if b.out == nil {
+		return resp
+	}
+	schema := schemaOf(reflect.TypeOf(b.out), defs)
+	if b.list {
+		schema = map[string]any{"type": "object", "properties": map[string]any{
+			"items": map[string]any{"type": "array", "items": schema}, "next_cursor": map[string]any{"type": "string"}}}
+	}
+	resp["content"] = map[string]any{"application/json": map[string]any{"schema": schema}}
+	return resp
+}
+
+var pathParam = regexp.MustCompile(`\{([a-z_]+)(:(?:[^{}]|\{[^}]*\})*)?\}`)
 
 // OpenAPI builds the OpenAPI 3.1 document of every route (the same table Register uses).
 func OpenAPI(version string) []byte {
@@ -15,6 +36,9 @@ func OpenAPI(version string) []byte {
 		return map[string]any{"description": desc, "content": map[string]any{"application/problem+json": map[string]any{"schema": problemRef}}}
 	}
 	paths := map[string]map[string]any{}
+	defs := map[string]any{}
+	typedSchemas(defs)
+	bodies := routeBodies()
 	for _, r := range (&API{}).Routes() {
 		p := pathParam.ReplaceAllString(r.Path, "{$1}")
 		if paths[p] == nil {
@@ -28,6 +52,8 @@ func OpenAPI(version string) []byte {
 		switch {
 		case r.Method == "POST" && strings.HasSuffix(r.Path, "/solve"):
 			ok = "202"
+		case r.Method == "POST" && strings.HasSuffix(r.Path, "/publish"):
+			ok = "201"
 		case r.Method == "POST" && !strings.Contains(r.Path, "{") && !strings.HasSuffix(r.Path, "/preview") && !strings.HasSuffix(r.Path, "/swap"):
 			ok = "201"
 		case r.Method == "DELETE":
@@ -37,7 +63,7 @@ func OpenAPI(version string) []byte {
 			"summary": r.Summary, "tags": []string{r.Tag},
 			"operationId": strings.ToLower(r.Method) + strings.NewReplacer("/", "_", "{", "", "}", "", "-", "_", ".", "_").Replace(p),
 			"responses": map[string]any{
-				ok:    map[string]any{"description": "success"},
+				ok:    success(bodies[r.Method+" "+p], defs),
 				"400": errResp("malformed request"), "404": errResp("not found"), "422": errResp("invalid field (named in errors)"),
 			},
 		}
@@ -61,7 +87,11 @@ func OpenAPI(version string) []byte {
 			if strings.HasSuffix(r.Path, "import.csv") {
 				ct = "text/csv"
 			}
-			op["requestBody"] = map[string]any{"required": ct == "text/csv", "content": map[string]any{ct: map[string]any{"schema": map[string]any{"type": "object"}}}}
+			schema := map[string]any{"type": "object"}
+			if b := bodies[r.Method+" "+p]; b.in != nil {
+				schema = schemaOf(reflect.TypeOf(b.in), defs)
+			}
+			op["requestBody"] = map[string]any{"required": ct == "text/csv", "content": map[string]any{ct: map[string]any{"schema": schema}}}
 		}
 		paths[p][strings.ToLower(r.Method)] = op
 	}
@@ -76,12 +106,12 @@ func OpenAPI(version string) []byte {
 				"bearer": map[string]any{"type": "http", "scheme": "bearer"},
 				"cookie": map[string]any{"type": "apiKey", "in": "cookie", "name": "__Host-planta_session"},
 			},
-			"schemas": map[string]any{"Problem": map[string]any{"type": "object", "properties": map[string]any{
+			"schemas": withProblem(defs, map[string]any{"type": "object", "properties": map[string]any{
 				"type": map[string]any{"type": "string"}, "title": map[string]any{"type": "string"}, "status": map[string]any{"type": "integer"},
 				"detail": map[string]any{"type": "string"}, "instance": map[string]any{"type": "string"},
 				"errors":    map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{"field": map[string]any{"type": "string"}, "reason": map[string]any{"type": "string"}}}},
 				"conflicts": map[string]any{"type": "array"},
-			}}},
+			}}),
 		},
 	}
 	b, _ := json.MarshalIndent(doc, "", "  ")

@@ -634,4 +634,3 @@ func (a *API) pubFreeNow(w http.ResponseWriter, r *http.Request) error {
 	jsonbody.Write(w, http.StatusOK, out)
 	return nil
 }
-

@@ -312,7 +312,9 @@ func (a *API) listPublications(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getPublication(w http.ResponseWriter, r *http.Request) error {
-	return getJSON(func(r *http.Request, id int64) (store.Publication, error) { return a.st.GetPublication(r.Context(), id) })(w, r)
+	return getJSON(func(r *http.Request, id int64) (store.Publication, error) {
+		return a.st.GetPublication(r.Context(), id)
+	})(w, r)
 }
 
 // --- allocations

@@ -148,11 +148,11 @@ func round1(f float64) float64 { return float64(int(f*10+0.5)) / 10 }
 
 // RoomUse is one room's weekly occupancy.
 type RoomUse struct {
-	RoomID    int64   `json:"room_id"`
-	Room      string  `json:"room"`
-	Building  string  `json:"building"`
-	Capacity  int     `json:"capacity"`
-	Busy      int     `json:"busy_blocks"`
+	RoomID   int64  `json:"room_id"`
+	Room     string `json:"room"`
+	Building string `json:"building"`
+	Capacity int    `json:"capacity"`
+	Busy     int    `json:"busy_blocks"`
 	// EventOccurrences counts the room's dated reservation occurrences (block-dates)
 	// within the semester; EventBlocks is their weekly-block equivalent.
 	EventOccurrences int     `json:"event_occurrences"`
@@ -163,11 +163,11 @@ type RoomUse struct {
 
 // BuildingUse aggregates rooms per building.
 type BuildingUse struct {
-	BuildingID int64   `json:"building_id"`
-	Building   string  `json:"building"`
-	Rooms      int     `json:"rooms"`
-	Capacity   int     `json:"capacity"`
-	Busy       int     `json:"busy_blocks"`
+	BuildingID int64  `json:"building_id"`
+	Building   string `json:"building"`
+	Rooms      int    `json:"rooms"`
+	Capacity   int    `json:"capacity"`
+	Busy       int    `json:"busy_blocks"`
 	// EventOccurrences and EventBlocks sum the rooms' reservation occurrences.
 	EventOccurrences int     `json:"event_occurrences"`
 	EventBlocks      float64 `json:"event_blocks"`

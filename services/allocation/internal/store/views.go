@@ -93,18 +93,18 @@ func (s *Store) SemesterOn(ctx context.Context, date string) (Semester, error) {
 
 // SolveJob is an asynchronous solver run.
 type SolveJob struct {
-	ID         string          `json:"id"`
-	SemesterID int64           `json:"semester_id"`
-	Status     string          `json:"status"` // running, succeeded, failed, cancelled
-	Mode       string          `json:"mode"`   // full, minimal_perturbation
+	ID         string `json:"id"`
+	SemesterID int64  `json:"semester_id"`
+	Status     string `json:"status"` // running, succeeded, failed, cancelled
+	Mode       string `json:"mode"`   // full, minimal_perturbation
 	// CancelRequested is set by a cancel request until the running job stops.
-	CancelRequested bool `json:"cancel_requested"`
-	Progress   json.RawMessage `json:"progress"`
-	Result     json.RawMessage `json:"result,omitempty"`
-	Error      string          `json:"error,omitempty"`
-	StartedBy  string          `json:"started_by"`
-	CreatedAt  string          `json:"created_at"`
-	FinishedAt *string         `json:"finished_at,omitempty"`
+	CancelRequested bool            `json:"cancel_requested"`
+	Progress        json.RawMessage `json:"progress"`
+	Result          json.RawMessage `json:"result,omitempty"`
+	Error           string          `json:"error,omitempty"`
+	StartedBy       string          `json:"started_by"`
+	CreatedAt       string          `json:"created_at"`
+	FinishedAt      *string         `json:"finished_at,omitempty"`
 }
 
 const jobSelect = `SELECT id::text, semester_id, status, mode, cancel_requested, progress, result, error, started_by,
