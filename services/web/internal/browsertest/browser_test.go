@@ -39,12 +39,12 @@ type browser struct {
 
 // pagePerf is what a cold load of a page cost the browser (performance entries).
 type pagePerf struct {
-	Path      string `json:"path"`
-	Requests  int    `json:"requests"`
-	Transfer  int    `json:"transfer_bytes"` // on the wire, compressed, headers included
-	Decoded   int    `json:"decoded_bytes"`  // uncompressed bodies
-	HTML      int    `json:"html_bytes"`     // the document, uncompressed
-	LoadMS    int    `json:"load_ms"`        // navigation start to load event end
+	Path     string `json:"path"`
+	Requests int    `json:"requests"`
+	Transfer int    `json:"transfer_bytes"` // on the wire, compressed, headers included
+	Decoded  int    `json:"decoded_bytes"`  // uncompressed bodies
+	HTML     int    `json:"html_bytes"`     // the document, uncompressed
+	LoadMS   int    `json:"load_ms"`        // navigation start to load event end
 }
 
 func newBrowser(t *testing.T, p *platform) *browser {
@@ -298,7 +298,7 @@ func TestBrowserJourneys(t *testing.T) {
 		for _, pg := range []struct{ name, path string }{
 			{"cliente-dashboard", "/app"}, {"cliente-warehouses", "/app/warehouses"}, {"cliente-materials", "/app/materials"},
 			{"cliente-stock", "/app/stock"}, {"cliente-requirements", "/app/requirements"}, {"cliente-dispatches", "/app/dispatches"},
-			{"cliente-receipts", "/app/receipts"}, {"cliente-movements", "/app/movements"},
+			{"cliente-receipts", "/app/receipts"}, {"cliente-movements", "/app/movements"}, {"cliente-budgets", "/app/budgets"},
 		} {
 			b.visit(pg.name, pg.path)
 		}

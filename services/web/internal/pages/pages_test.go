@@ -32,7 +32,7 @@ const xss = `<script>alert("x")</script><img src=x onerror=alert(1)>`
 
 // stubAPI answers every API the web calls with canned objects whose free-text fields
 // hold the XSS payload. It records the last request per path.
-func stubAPI(t *testing.T) *httptest.Server {
+func stubAPI(t testing.TB) *httptest.Server {
 	t.Helper()
 	now := time.Date(2025, 3, 1, 15, 0, 0, 0, time.UTC)
 	user := map[string]any{"id": "u1", "username": "ana" + xss, "email": "a@x.pe", "full_name": xss, "role": "cliente",
@@ -102,6 +102,8 @@ func stubAPI(t *testing.T) *httptest.Server {
 		"GET /api/v1/allocation/semesters/1/reports/buildings":   list(use),
 		"GET /api/v1/allocation/semesters/1/reports/under-used":  list(use),
 		"GET /api/v1/allocation/semesters/1/reports/unallocated": list(map[string]any{"demand_id": 3, "discipline_code": xss, "section": xss, "day": 2, "reason_code": "no_room", "message": xss}),
+		"GET /api/v1/inventory/additionals": list(map[string]any{"id": "a1", "budget_id": "b1", "budget_name": xss, "concept": xss, "request_date": "2025-03-01",
+			"notes": xss, "confirmed": true, "confirmation_code": "AD-20250301-00001", "documents": []any{map[string]any{"name": xss, "url": "https://x.pe/a.pdf"}}}),
 		"GET /api/v1/public/calendar": map[string]any{"from": "2025-09-01", "to": "2025-09-07", "items": []any{map[string]any{"room_id": 1, "day": 2, "date": "2025-09-01",
 			"first_block": "M1", "last_block": "M2", "start": "08:00", "end": "09:40", "kind": "event", "title": xss, "discipline_code": xss, "section": xss, "professors": []string{xss}}}},
 		"GET /api/v1/public/free-rooms": map[string]any{"now": "2025-09-01T08:10:00-03:00", "date": "2025-09-01", "day": 2,
@@ -161,7 +163,7 @@ const (
 	impersonating = "impersonating"
 )
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	api := stubAPI(t)
 	t.Cleanup(api.Close)
@@ -199,7 +201,7 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
-func (h *harness) do(t *testing.T, caller, method, target string, form url.Values) *httptest.ResponseRecorder {
+func (h *harness) do(t testing.TB, caller, method, target string, form url.Values) *httptest.ResponseRecorder {
 	t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -239,8 +241,8 @@ var pagesByGuard = map[string][]string{
 	"/allocation/demands": {spaceAdmin, superadmin}, "/allocation/allocations": {spaceAdmin, superadmin},
 	"/allocation/allocations/7": {spaceAdmin, superadmin}, "/allocation/reports?semester_id=1": {spaceAdmin, superadmin},
 	"/allocation/grid?building_id=1": {spaceAdmin, superadmin},
-	"/public/calendar?view=week": {anonymous, cliente, spaceAdmin, superadmin, impersonating},
-	"/public/free-now":           {anonymous, cliente, spaceAdmin, superadmin, impersonating},
+	"/public/calendar?view=week":     {anonymous, cliente, spaceAdmin, superadmin, impersonating},
+	"/public/free-now":               {anonymous, cliente, spaceAdmin, superadmin, impersonating},
 }
 
 func TestRoleMatrix(t *testing.T) {

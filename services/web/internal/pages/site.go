@@ -204,6 +204,7 @@ func (s *Site) nav(p *authn.Principal, current string) []NavItem {
 		add("/app/dispatches", "nav.dispatches")
 		add("/app/receipts", "nav.receipts")
 		add("/app/movements", "nav.movements")
+		add("/app/budgets", "nav.budgets")
 	case p.Role == authn.RoleSuperadmin:
 		add("/admin/users", "nav.users")
 		add("/admin/lockouts", "nav.lockouts")
