@@ -138,7 +138,9 @@ func newEnv(t testing.TB) *env {
 	st := store.New(pool, tel.TracerProvider, log, time.Now)
 	sink := &fakeSink{}
 	app.Mount(srv, rt, st, sink, nil, log)
-	app.MountMRP(rt, st, tel.Registry, tel.TracerProvider, log)
+	// Every net-change run in these tests checks that the change journal missed nothing:
+	// the patched input must equal a full reload and Patch must equal Compile.
+	app.MountMRP(rt, st, tel.Registry, tel.TracerProvider, log).VerifyNetChange(true)
 	hs := httptest.NewServer(srv.Handler(srv.Public))
 	t.Cleanup(hs.Close)
 	return &env{t: t, url: hs.URL, auth: auth, sink: sink, router: rt, server: srv, store: st}

@@ -103,3 +103,36 @@ func BenchmarkPegging10k(b *testing.B) {
 	}
 	b.ReportMetric(float64(n), "pegs")
 }
+
+// BenchmarkNetChangePatch100k is a net change as the inventory service runs
+// it after one end item's demand changed: Patch the previous model with the
+// edited input and the changed item, then PlanNetChange from the previous
+// plan. Each run starts from the previous run's model and plan, alternating
+// between two inputs. The Compile baseline it replaces is
+// BenchmarkCompile100k.
+func BenchmarkNetChangePatch100k(b *testing.B) {
+	in := Generate(GenConfig{Items: 100_000, Seed: 42})
+	m, err := Compile(in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in2 := in.Clone()
+	in2.Demand[0].Quantity += 17
+	inputs := [2]Input{in2, in}
+	changed := []ItemID{in.Demand[0].Item}
+	p := m.Plan()
+	runtime.GC()
+	b.ReportAllocs()
+	b.ResetTimer()
+	k := 0
+	for b.Loop() {
+		if m, err = m.Patch(inputs[k%2], changed); err != nil {
+			b.Fatal(err)
+		}
+		if p, err = m.PlanNetChange(p, changed); err != nil {
+			b.Fatal(err)
+		}
+		k++
+	}
+	b.ReportMetric(float64(len(p.Replanned())), "items-replanned")
+}

@@ -40,6 +40,9 @@ type Model struct {
 	parStart  []int32
 	parItem   []int32
 	parFactor []float64
+	// input BOM line of each adjacency entry (Patch finds a changed item's lines by them)
+	compLine []int32
+	parLine  []int32
 
 	demStart  []int32
 	demBucket []int32
@@ -148,90 +151,31 @@ func Compile(in Input) (*Model, error) {
 		}
 		m.items[i] = v.item(it, i)
 	}
-	inBucket := func(b int) bool { return b >= 0 && b < h }
-	// Demand, receipts and BOM lines usually come grouped by item, so the
-	// previous answer is remembered: a string compare is cheaper than a
-	// hash lookup.
-	lastID, lastIdx := ItemID(""), int32(-1)
-	lookup := func(field fieldRef, id ItemID) int32 {
-		if id == lastID && lastIdx >= 0 {
-			return lastIdx
-		}
-		i, ok := m.index[id]
-		if !ok {
-			v.add(field, id, ErrUnknownItem, "no such item")
-			return -1
-		}
-		lastID, lastIdx = id, i
-		return i
-	}
-
-	// BOM
-	lineParent := make([]int32, len(in.BOM))
-	lineComp := make([]int32, len(in.BOM))
-	lineFactor := make([]float64, len(in.BOM))
-	for k := range in.BOM {
-		l := &in.BOM[k]
-		p := lookup(fld("bom", k, "parent"), l.Parent)
-		c := lookup(fld("bom", k, "component"), l.Component)
-		if !positive(l.QuantityPer) {
-			v.add(fld("bom", k, "quantity_per"), l.Parent, ErrNegativeQuantity, "must be > 0, got %v", l.QuantityPer)
-		}
-		if !nonNeg(l.Scrap) {
-			v.add(fld("bom", k, "scrap"), l.Parent, ErrNegativeQuantity, "must be >= 0, got %v", l.Scrap)
-		}
-		lineParent[k], lineComp[k] = p, c
-		lineFactor[k] = l.QuantityPer * (1 + l.Scrap)
-	}
-
-	demItem := make([]int32, len(in.Demand))
-	for k := range in.Demand {
-		d := &in.Demand[k]
-		demItem[k] = lookup(fld("demand", k, "item"), d.Item)
-		if !inBucket(d.Bucket) {
-			v.add(fld("demand", k, "bucket"), d.Item, ErrBucketRange, "must be in 0..%d, got %d", h-1, d.Bucket)
-		}
-		if !nonNeg(d.Quantity) {
-			v.add(fld("demand", k, "quantity"), d.Item, ErrNegativeQuantity, "must be >= 0, got %v", d.Quantity)
-		}
-	}
-	srItem := make([]int32, len(in.Receipts))
-	for k := range in.Receipts {
-		r := &in.Receipts[k]
-		srItem[k] = lookup(fld("receipts", k, "item"), r.Item)
-		if !inBucket(r.Bucket) {
-			v.add(fld("receipts", k, "bucket"), r.Item, ErrBucketRange, "must be in 0..%d, got %d", h-1, r.Bucket)
-		}
-		if !nonNeg(r.Quantity) {
-			v.add(fld("receipts", k, "quantity"), r.Item, ErrNegativeQuantity, "must be >= 0, got %v", r.Quantity)
-		}
-	}
-	firmItem := make([]int32, len(in.Firm))
-	for k := range in.Firm {
-		o := &in.Firm[k]
-		firmItem[k] = lookup(fld("firm", k, "item"), o.Item)
-		if !inBucket(o.Due) {
-			v.add(fld("firm", k, "due"), o.Item, ErrBucketRange, "must be in 0..%d, got %d", h-1, o.Due)
-		}
-		if o.Release < 0 || o.Release > o.Due {
-			v.add(fld("firm", k, "release"), o.Item, ErrBucketRange, "must be in 0..due (%d), got %d", o.Due, o.Release)
-		}
-		if !positive(o.Quantity) {
-			v.add(fld("firm", k, "quantity"), o.Item, ErrNegativeQuantity, "must be > 0, got %v", o.Quantity)
-		}
-	}
+	r := resolver{v: &v, m: m, lastIdx: -1}
+	lineParent, lineComp, lineFactor := r.bom(in.BOM)
+	demItem := r.demand(in.Demand)
+	srItem := r.receipts(in.Receipts)
+	firmItem := r.firm(in.Firm)
 	if len(v.errs) > 0 {
 		return nil, v.errs
 	}
 
 	// BOM adjacency both ways, stable in line order.
-	m.compStart, m.compItem, m.compFactor = csr(n, lineParent, lineComp, lineFactor)
-	m.parStart, m.parItem, m.parFactor = csr(n, lineComp, lineParent, lineFactor)
+	m.compStart, m.compItem, m.compFactor, m.compLine = csr(n, lineParent, lineComp, lineFactor)
+	m.parStart, m.parItem, m.parFactor, m.parLine = csr(n, lineComp, lineParent, lineFactor)
 	if err := m.levels(); err != nil {
 		return nil, err
 	}
+	m.buildDemand(in, demItem)
+	m.buildReceipts(in, srItem)
+	m.buildFirm(in, firmItem)
+	return m, nil
+}
 
-	// Demand and supply per item, sorted by bucket (stable: input order on ties).
+// Demand and supply per item, sorted by bucket (stable: input order on ties).
+
+func (m *Model) buildDemand(in Input, demItem []int32) {
+	n, h := len(m.ids), m.h
 	{
 		b := make([]int32, len(in.Demand))
 		q := make([]float64, len(in.Demand))
@@ -241,6 +185,10 @@ func Compile(in Input) (*Model, error) {
 		m.demStart, m.demIdx = bucketCSR(n, h, demItem, b)
 		m.demBucket, m.demQty = gather(m.demIdx, b), gather(m.demIdx, q)
 	}
+}
+
+func (m *Model) buildReceipts(in Input, srItem []int32) {
+	n, h := len(m.ids), m.h
 	{
 		b := make([]int32, len(in.Receipts))
 		q := make([]float64, len(in.Receipts))
@@ -251,6 +199,10 @@ func Compile(in Input) (*Model, error) {
 		m.srBucket, m.srQty = gather(m.srIdx, b), gather(m.srIdx, q)
 		m.srLocal = localOrdinals(m.srStart, m.srIdx)
 	}
+}
+
+func (m *Model) buildFirm(in Input, firmItem []int32) {
+	n, h := len(m.ids), m.h
 	{
 		d := make([]int32, len(in.Firm))
 		r := make([]int32, len(in.Firm))
@@ -262,7 +214,111 @@ func Compile(in Input) (*Model, error) {
 		m.firmDue, m.firmRelease, m.firmQty = gather(m.firmIdx, d), gather(m.firmIdx, r), gather(m.firmIdx, q)
 		m.firmLocal = localOrdinals(m.firmStart, m.firmIdx)
 	}
-	return m, nil
+}
+
+// resolver maps the ItemIDs of input records to dense indices and validates
+// the records. Demand, receipts and BOM lines usually come grouped by item,
+// so the previous answer is remembered: a string compare is cheaper than a
+// hash lookup.
+type resolver struct {
+	v       *validator
+	m       *Model
+	lastID  ItemID
+	lastIdx int32
+}
+
+func (r *resolver) lookup(field fieldRef, id ItemID) int32 {
+	if id == r.lastID && r.lastIdx >= 0 {
+		return r.lastIdx
+	}
+	i, ok := r.m.index[id]
+	if !ok {
+		r.v.add(field, id, ErrUnknownItem, "no such item")
+		return -1
+	}
+	r.lastID, r.lastIdx = id, i
+	return i
+}
+
+func (r *resolver) bom(bom []BOMLine) (lineParent, lineComp []int32, lineFactor []float64) {
+	lineParent = make([]int32, len(bom))
+	lineComp = make([]int32, len(bom))
+	lineFactor = make([]float64, len(bom))
+	for k := range bom {
+		l := &bom[k]
+		lineParent[k] = r.lookup(fld("bom", k, "parent"), l.Parent)
+		lineComp[k] = r.lookup(fld("bom", k, "component"), l.Component)
+		lineFactor[k] = r.v.bomLine(k, l)
+	}
+	return lineParent, lineComp, lineFactor
+}
+
+// bomLine validates line k and returns its factor, quantity per × (1 + scrap).
+func (v *validator) bomLine(k int, l *BOMLine) float64 {
+	if !positive(l.QuantityPer) {
+		v.add(fld("bom", k, "quantity_per"), l.Parent, ErrNegativeQuantity, "must be > 0, got %v", l.QuantityPer)
+	}
+	if !nonNeg(l.Scrap) {
+		v.add(fld("bom", k, "scrap"), l.Parent, ErrNegativeQuantity, "must be >= 0, got %v", l.Scrap)
+	}
+	return l.QuantityPer * (1 + l.Scrap)
+}
+
+func (r *resolver) demand(dem []Demand) []int32 {
+	item := make([]int32, len(dem))
+	for k := range dem {
+		item[k] = r.lookup(fld("demand", k, "item"), dem[k].Item)
+		r.v.demand(k, &dem[k], r.m.h)
+	}
+	return item
+}
+
+func (v *validator) demand(k int, d *Demand, h int) {
+	if d.Bucket < 0 || d.Bucket >= h {
+		v.add(fld("demand", k, "bucket"), d.Item, ErrBucketRange, "must be in 0..%d, got %d", h-1, d.Bucket)
+	}
+	if !nonNeg(d.Quantity) {
+		v.add(fld("demand", k, "quantity"), d.Item, ErrNegativeQuantity, "must be >= 0, got %v", d.Quantity)
+	}
+}
+
+func (r *resolver) receipts(rec []ScheduledReceipt) []int32 {
+	item := make([]int32, len(rec))
+	for k := range rec {
+		item[k] = r.lookup(fld("receipts", k, "item"), rec[k].Item)
+		r.v.receipt(k, &rec[k], r.m.h)
+	}
+	return item
+}
+
+func (v *validator) receipt(k int, x *ScheduledReceipt, h int) {
+	if x.Bucket < 0 || x.Bucket >= h {
+		v.add(fld("receipts", k, "bucket"), x.Item, ErrBucketRange, "must be in 0..%d, got %d", h-1, x.Bucket)
+	}
+	if !nonNeg(x.Quantity) {
+		v.add(fld("receipts", k, "quantity"), x.Item, ErrNegativeQuantity, "must be >= 0, got %v", x.Quantity)
+	}
+}
+
+func (r *resolver) firm(firm []FirmOrder) []int32 {
+	item := make([]int32, len(firm))
+	for k := range firm {
+		item[k] = r.lookup(fld("firm", k, "item"), firm[k].Item)
+		r.v.firm(k, &firm[k], r.m.h)
+	}
+	return item
+}
+
+func (v *validator) firm(k int, o *FirmOrder, h int) {
+	if o.Due < 0 || o.Due >= h {
+		v.add(fld("firm", k, "due"), o.Item, ErrBucketRange, "must be in 0..%d, got %d", h-1, o.Due)
+	}
+	if o.Release < 0 || o.Release > o.Due {
+		v.add(fld("firm", k, "release"), o.Item, ErrBucketRange, "must be in 0..due (%d), got %d", o.Due, o.Release)
+	}
+	if !positive(o.Quantity) {
+		v.add(fld("firm", k, "quantity"), o.Item, ErrNegativeQuantity, "must be > 0, got %v", o.Quantity)
+	}
 }
 
 // item validates one item and derives its compact parameters.
@@ -365,8 +421,9 @@ func EconomicOrderQuantity(annualDemand, orderingCost, annualHoldingCost float64
 	return math.Sqrt(2 * annualDemand * orderingCost / annualHoldingCost)
 }
 
-// csr builds a stable compressed adjacency from key to val.
-func csr(n int, key, val []int32, w []float64) (start, item []int32, weight []float64) {
+// csr builds a stable compressed adjacency from key to val; line is the
+// position in key of each entry.
+func csr(n int, key, val []int32, w []float64) (start, item []int32, weight []float64, line []int32) {
 	start = make([]int32, n+1)
 	for _, k := range key {
 		start[k+1]++
@@ -376,6 +433,7 @@ func csr(n int, key, val []int32, w []float64) (start, item []int32, weight []fl
 	}
 	item = make([]int32, len(key))
 	weight = make([]float64, len(key))
+	line = make([]int32, len(key))
 	fill := make([]int32, n)
 	copy(fill, start[:n])
 	for e, k := range key {
@@ -383,8 +441,9 @@ func csr(n int, key, val []int32, w []float64) (start, item []int32, weight []fl
 		fill[k]++
 		item[p] = val[e]
 		weight[p] = w[e]
+		line[p] = int32(e)
 	}
-	return start, item, weight
+	return start, item, weight, line
 }
 
 // bucketCSR groups records by item and sorts each group by bucket, stably,

@@ -24,6 +24,12 @@
 //	changed, ok := mrp.ChangedItems(m, m2)
 //	next, err := m2.PlanNetChange(plan, changed) // equals m2.Plan()
 //
+// A service that knows which items it changed (a change journal) derives
+// the next model from the previous one instead of compiling it whole:
+//
+//	m2, err := m.Patch(in2, changed)             // equals Compile(in2), shares m's storage
+//	next, err := m2.PlanNetChange(plan, changed)
+//
 // Items are addressed by their position in Input.Items ("dense index") in all
 // outputs; Model.ID and Model.Index translate to and from ItemID.
 //

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -54,6 +56,37 @@ type Runner struct {
 
 	mu      sync.Mutex
 	tenants map[string]*tenant
+
+	// verify: after a journal-driven net change, reload everything and fail the run
+	// unless the patched input and model equal the reloaded ones (tests).
+	verify bool
+}
+
+// VerifyNetChange makes every journal-driven net-change run also load the full input and
+// fail unless the patched input equals it and the patched model equals its compilation:
+// the check that the change journal is complete. It doubles a net change's cost; tests
+// turn it on.
+func (r *Runner) VerifyNetChange(on bool) { r.verify = on }
+
+// verifyPatch is the VerifyNetChange check.
+func (r *Runner) verifyPatch(ctx context.Context, a store.Actor, ld loaded, m *mrp.Model) error {
+	full, err := r.load(ctx, a, &ld.cal)
+	if err != nil {
+		return err
+	}
+	a2, b2 := full.in, ld.in
+	if a2.Buckets != b2.Buckets || !slices.Equal(a2.Items, b2.Items) || !slices.Equal(a2.BOM, b2.BOM) || !slices.Equal(a2.Demand, b2.Demand) ||
+		!slices.Equal(a2.Receipts, b2.Receipts) || !slices.Equal(a2.Firm, b2.Firm) || full.version != ld.version {
+		return fmt.Errorf("mrp: net change: the journal missed a change (patched input differs from a full load)")
+	}
+	fm, err := mrp.Compile(full.in)
+	if err != nil {
+		return err
+	}
+	if !reflect.DeepEqual(fm, m) {
+		return fmt.Errorf("mrp: net change: Patch differs from Compile")
+	}
+	return nil
 }
 
 type tenant struct {
@@ -210,7 +243,19 @@ func (r *Runner) Run(ctx context.Context, a store.Actor, kind string) (store.MRP
 	loadedAt := r.now()
 
 	_, span := r.tracer.Start(ctx, "mrp.plan", trace.WithAttributes(attribute.String("mrp.kind", kind)))
-	m, err := mrp.Compile(ld.in)
+	var m *mrp.Model
+	var err error
+	if base != nil {
+		// Only the journalled items' inputs differ from base's: derive the model from
+		// base's, sharing everything else (planning.Patch lists every item whose rows it
+		// replaced; TestNetChangeJournalComplete checks the journal misses none).
+		m, err = base.model.Patch(ld.in, changed)
+		if err == nil && r.verify {
+			err = r.verifyPatch(ctx, a, ld, m)
+		}
+	} else {
+		m, err = mrp.Compile(ld.in)
+	}
 	if err != nil {
 		span.End()
 		return store.MRPRun{}, compileError(err)
