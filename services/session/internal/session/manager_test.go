@@ -287,8 +287,8 @@ func TestTokensHashedAtRest(t *testing.T) {
 		if strings.Contains(dump.String(), tok) {
 			t.Fatal("a raw token is stored in Redis")
 		}
-		if !strings.Contains(dump.String(), "sess:v1:"+session.HashToken(tok)) {
-			t.Fatal("sessions must be keyed by sess:v1:<sha256 of the token>")
+		if !strings.Contains(dump.String(), "sess:v2:"+session.HashToken(tok)) {
+			t.Fatal("sessions must be keyed by sess:v2:<sha256 of the token>")
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -27,8 +28,8 @@ const (
 
 type validateCall struct {
 	ctx  context.Context
-	key  string
-	args []any
+	keys [1]string // the session key; an array so that keys[:] needs no allocation
+	args [4]any
 	done chan validateResult
 }
 
@@ -36,6 +37,10 @@ type validateResult struct {
 	reply any
 	err   error
 }
+
+// calls are reused: a call goes back to the pool only once its caller has read the
+// answer, so a caller that gave up (its deadline) never shares a call with a new one.
+var callPool = sync.Pool{New: func() any { return &validateCall{done: make(chan validateResult, 1)} }}
 
 type batcher struct {
 	client redis.UniversalClient
@@ -54,25 +59,35 @@ func newBatcher(client redis.UniversalClient) *batcher {
 func (b *batcher) close() { close(b.stop) }
 
 // do queues one validate call and waits for its answer (or the caller's deadline).
-func (b *batcher) do(ctx context.Context, key string, args []any) (any, error) {
-	call := &validateCall{ctx: ctx, key: key, args: args, done: make(chan validateResult, 1)}
+func (b *batcher) do(ctx context.Context, key string, args [4]any) (any, error) {
+	call := callPool.Get().(*validateCall)
+	call.ctx, call.keys[0], call.args = ctx, key, args
 	select {
 	case b.calls <- call:
 	case <-ctx.Done():
+		call.release()
 		return nil, ctx.Err()
 	case <-b.stop:
+		call.release()
 		return nil, errors.New("session store closed")
 	}
 	select {
 	case r := <-call.done:
+		call.release()
 		return r.reply, r.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, ctx.Err() // the worker still owns the call; it is not reused
 	}
+}
+
+func (c *validateCall) release() {
+	c.ctx, c.keys[0], c.args = nil, "", [4]any{}
+	callPool.Put(c)
 }
 
 func (b *batcher) loop() {
 	batch := make([]*validateCall, 0, maxBatch)
+	cmds := make([]*redis.Cmd, maxBatch)
 	for {
 		select {
 		case <-b.stop:
@@ -88,33 +103,34 @@ func (b *batcher) loop() {
 					break drain
 				}
 			}
-			b.run(batch)
+			b.run(batch, cmds)
+			clear(batch)
 		}
 	}
 }
 
 // run sends a batch as one pipeline. The pipeline's span joins the first caller's
 // trace; its deadline is its own, so one caller giving up does not fail the others.
-func (b *batcher) run(batch []*validateCall) {
+func (b *batcher) run(batch []*validateCall, cmds []*redis.Cmd) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].ctx), batchDeadline)
 	defer cancel()
 	if len(batch) == 1 {
 		c := batch[0]
-		reply, err := validateScript.Run(ctx, b.client, []string{c.key}, c.args...).Result()
+		reply, err := validateScript.Run(ctx, b.client, c.keys[:], c.args[:]...).Result()
 		c.done <- validateResult{reply, err}
 		return
 	}
 	pipe := b.client.Pipeline()
-	cmds := make([]*redis.Cmd, len(batch))
 	for i, c := range batch {
-		cmds[i] = validateScript.EvalSha(ctx, pipe, []string{c.key}, c.args...)
+		cmds[i] = validateScript.EvalSha(ctx, pipe, c.keys[:], c.args[:]...)
 	}
 	_, _ = pipe.Exec(ctx) // errors are per command
 	for i, c := range batch {
 		reply, err := cmds[i].Result()
+		cmds[i] = nil
 		if err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
 			// Redis restarted or flushed its script cache: Run loads the script again.
-			reply, err = validateScript.Run(ctx, b.client, []string{c.key}, c.args...).Result()
+			reply, err = validateScript.Run(ctx, b.client, c.keys[:], c.args[:]...).Result()
 		}
 		c.done <- validateResult{reply, err}
 	}

@@ -23,6 +23,8 @@ type Redis struct {
 	client redis.UniversalClient
 	keys   redisx.Keyspace
 	batch  *batcher
+	// prefixArg is keys.Prefix as a script argument, boxed once instead of per call.
+	prefixArg any
 }
 
 var _ session.Store = (*Redis)(nil)
@@ -30,13 +32,19 @@ var _ session.Store = (*Redis)(nil)
 // New returns a store over client with every key under keys' prefix. It starts the
 // goroutines that pipeline concurrent validations; Close stops them.
 func New(client redis.UniversalClient, keys redisx.Keyspace) *Redis {
-	return &Redis{client: client, keys: keys, batch: newBatcher(client)}
+	return NewWithValidateClient(client, client, keys)
+}
+
+// NewWithValidateClient is New with a separate client for the validate pipeline (the hot
+// path), for instance one without tracing hooks when tracing is off.
+func NewWithValidateClient(client, validate redis.UniversalClient, keys redisx.Keyspace) *Redis {
+	return &Redis{client: client, keys: keys, prefixArg: keys.Prefix, batch: newBatcher(validate)}
 }
 
 // Close stops the validation pipeline goroutines (the client stays open).
 func (s *Redis) Close() { s.batch.close() }
 
-func (s *Redis) sessionKey(hash string) string { return s.keys.Prefix + "sess:v1:" + hash }
+func (s *Redis) sessionKey(hash string) string { return s.keys.Prefix + "sess:v2:" + hash }
 func (s *Redis) idKey(id string) string        { return s.keys.Prefix + "sid:v1:" + id }
 func (s *Redis) userKey(uid string) string     { return s.keys.Prefix + "user:" + uid + ":sessions" }
 func (s *Redis) nbfKey(uid string) string      { return s.keys.Prefix + "user:" + uid + ":nbf" }
@@ -49,76 +57,6 @@ func unavailable(op string, err error) error {
 	return fmt.Errorf("%w: %s: %v", session.ErrUnavailable, op, err)
 }
 
-// pairs renders rec as HSET field/value pairs, leaving out empty fields.
-func pairs(rec session.Record) []any {
-	mcp := ""
-	if rec.MustChangePassword {
-		mcp = "1"
-	}
-	vals := []string{
-		rec.ID, rec.UserID, rec.Username, string(rec.Role), mcp,
-		strconv.FormatInt(ms(rec.CreatedAt), 10), strconv.FormatInt(ms(rec.LastSeenAt), 10),
-		strconv.FormatInt(ms(rec.ExpiresAt), 10), strconv.FormatInt(ms(rec.ValidSince), 10),
-		rec.IP, rec.UserAgent, rec.Owner, rec.ParentHash, "", "", "",
-	}
-	if rec.Act != nil {
-		vals[13], vals[14], vals[15] = rec.Act.UserID, rec.Act.Username, rec.Act.SessionID
-	}
-	out := make([]any, 0, 2*len(fields))
-	for i, v := range vals {
-		if v != "" {
-			out = append(out, fields[i], v)
-		}
-	}
-	return out
-}
-
-// parse reads the script's field array (or an HMGET reply) into a record.
-func parse(reply any, tokenHash string) (session.Record, error) {
-	var f [16]string // one per entry of fields, on the stack
-	arr, ok := reply.([]any)
-	if !ok || len(arr) != len(fields) || len(arr) != len(f) {
-		return session.Record{}, fmt.Errorf("unexpected session reply %T", reply)
-	}
-	for i, v := range arr {
-		if s, ok := v.(string); ok {
-			f[i] = s
-		}
-	}
-	if f[0] == "" {
-		return session.Record{}, session.ErrInvalidSession
-	}
-	num := func(i int) (time.Time, error) {
-		v, err := strconv.ParseInt(f[i], 10, 64)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("session field %s: %w", fields[i], err)
-		}
-		return fromMS(v), nil
-	}
-	var rec session.Record
-	var err error
-	rec.ID, rec.UserID, rec.Username, rec.Role = f[0], f[1], f[2], session.Role(f[3])
-	rec.MustChangePassword = f[4] == "1"
-	if rec.CreatedAt, err = num(5); err != nil {
-		return session.Record{}, err
-	}
-	if rec.LastSeenAt, err = num(6); err != nil {
-		return session.Record{}, err
-	}
-	if rec.ExpiresAt, err = num(7); err != nil {
-		return session.Record{}, err
-	}
-	if rec.ValidSince, err = num(8); err != nil {
-		return session.Record{}, err
-	}
-	rec.IP, rec.UserAgent, rec.Owner, rec.ParentHash = f[9], f[10], f[11], f[12]
-	if f[13] != "" {
-		rec.Act = &session.Actor{UserID: f[13], Username: f[14], SessionID: f[15]}
-	}
-	rec.TokenHash = tokenHash
-	return rec, nil
-}
-
 func insertArgs(rec session.Record, now time.Time, idle time.Duration, prefix string) []any {
 	return []any{ms(now), durMS(idle), prefix, rec.ID, ms(rec.ExpiresAt), rec.TokenHash}
 }
@@ -128,8 +66,11 @@ func (s *Redis) Insert(ctx context.Context, rec session.Record, now time.Time, i
 	if !now.Before(rec.ExpiresAt) {
 		return session.ErrInvalidSession
 	}
-	args := append(insertArgs(rec, now, idle, s.keys.Prefix), rec.ParentHash)
-	args = append(args, pairs(rec)...)
+	value, err := encode(rec)
+	if err != nil {
+		return err
+	}
+	args := append(insertArgs(rec, now, idle, s.keys.Prefix), rec.ParentHash, value)
 	n, err := insertScript.Run(ctx, s.client,
 		[]string{s.sessionKey(rec.TokenHash), s.idKey(rec.ID), s.userKey(rec.Owner)}, args...).Int()
 	if err != nil {
@@ -147,7 +88,7 @@ func (s *Redis) Validate(ctx context.Context, tokenHash string, now time.Time, i
 	if touch {
 		touchArg = "1"
 	}
-	reply, err := s.batch.do(ctx, s.sessionKey(tokenHash), []any{ms(now), durMS(idle), touchArg, s.keys.Prefix})
+	reply, err := s.batch.do(ctx, s.sessionKey(tokenHash), [4]any{ms(now), durMS(idle), touchArg, s.prefixArg})
 	switch {
 	case errors.Is(err, redis.Nil):
 		return session.Record{}, session.ErrInvalidSession
@@ -159,11 +100,14 @@ func (s *Redis) Validate(ctx context.Context, tokenHash string, now time.Time, i
 
 // Get implements session.Store.
 func (s *Redis) Get(ctx context.Context, tokenHash string) (session.Record, error) {
-	reply, err := s.client.HMGet(ctx, s.sessionKey(tokenHash), fields...).Result()
-	if err != nil {
+	v, err := s.client.Get(ctx, s.sessionKey(tokenHash)).Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return session.Record{}, session.ErrInvalidSession
+	case err != nil:
 		return session.Record{}, unavailable("get session", err)
 	}
-	return parse(reply, tokenHash)
+	return decode(v, tokenHash)
 }
 
 // Delete implements session.Store.
@@ -229,7 +173,11 @@ func (s *Redis) Replace(ctx context.Context, oldHashes []string, rec session.Rec
 	for _, h := range oldHashes {
 		args = append(args, h)
 	}
-	args = append(args, pairs(rec)...)
+	value, err := encode(rec)
+	if err != nil {
+		return err
+	}
+	args = append(args, value)
 	n, err := replaceScript.Run(ctx, s.client,
 		[]string{s.sessionKey(rec.TokenHash), s.idKey(rec.ID), s.userKey(rec.Owner)}, args...).Int()
 	if err != nil {
