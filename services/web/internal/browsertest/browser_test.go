@@ -350,6 +350,10 @@ func TestBrowserJourneys(t *testing.T) {
 		b.t = t
 		clienteDispatchJourney(t, p, b, cli.ID)
 	})
+	t.Run("cliente MRP run: planned orders and the record grid", func(t *testing.T) {
+		b.t = t
+		mrpJourney(t, p, b)
+	})
 
 	t.Run("allocation admin: import, solve, adjust, public grid shows it", func(t *testing.T) {
 		b.t = t

@@ -95,6 +95,13 @@ func TestEveryUsedKeyExists(t *testing.T) {
 		"recurrence.":     {"single", "daily", "weekly", "monthly_by_day", "monthly_by_weekday"},
 		"outcome.":        {"success", "bad_credentials", "locked", "disabled", "rate_limited", "error", "break_glass_unlock", "break_glass_reset"},
 		"flash.user_":     {"disable", "enable", "unlock"},
+		"mrp.policy.":     {"lot_for_lot", "fixed_order_quantity", "eoq", "period_order_quantity", "wagner_whitin", "silver_meal"},
+		"mrp.exc.":        {"expedite", "defer", "cancel", "release_past_due", "below_safety_stock", "lead_time_violation"},
+		"mrp.peg.":        {"demand", "safety_stock", "excess"},
+		"mrp.source.":     {"make", "buy"},
+		"mrp.kind.":       {"regenerative", "net_change"},
+		"mrp.bucket.":     {"day", "week"},
+		"mrp.demand.":     {"forecast", "mps"},
 	}
 	for prefix, vals := range dynamic {
 		for _, v := range vals {

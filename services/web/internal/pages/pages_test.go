@@ -76,6 +76,35 @@ func stubAPI(t testing.TB) *httptest.Server {
 		"GET /api/v1/public/rooms/search": list(map[string]any{"id": 1, "name": xss, "building": xss, "capacity": 40}),
 	}
 	routes["GET /api/v1/public/buildings/1/week"] = routes["GET /api/v1/public/rooms/1/week"]
+	// MRP: every free-text field (material names, notes, references) carries the payload.
+	mrpItem := map[string]any{"material_id": "m1", "material_code": "MAT-1", "material_name": xss, "source": "buy", "lead_time": 2, "safety_stock": "5",
+		"policy": "lot_for_lot", "fixed_quantity": "0", "periods": 0, "annual_demand": "0", "ordering_cost": "0", "annual_holding_cost": "0", "holding_cost": "0",
+		"minimum": "0", "multiple": "0", "maximum": "0", "scrap_pct": "0", "planning_time_fence": 0}
+	run := map[string]any{"id": "run1", "kind": "regenerative", "status": "done", "bucket": "week", "horizon": 3, "start_date": "2025-03-03", "items": 2,
+		"items_planned": 2, "planned_orders": 1, "exceptions": 1, "duration_ms": 12.5, "started_at": now, "error": xss}
+	order := map[string]any{"id": "po1", "run_id": "run1", "material_id": "m1", "material_code": "MAT-1", "source": "buy", "firm": true,
+		"release_date": "2025-03-03", "due_date": "2025-03-17", "quantity": "10", "requirement_id": nil}
+	node := map[string]any{"material_id": "m1", "material_code": "MAT-1", "material_name": xss, "qty_per": "1", "scrap_pct": "0", "level": 0,
+		"children": []any{map[string]any{"material_id": "m1", "material_code": "MAT-2", "material_name": xss, "qty_per": "2", "scrap_pct": "5", "level": 1}}}
+	for k, v := range map[string]any{
+		"GET /api/v1/mrp/settings":                   map[string]any{"bucket": "week", "horizon": 52},
+		"GET /api/v1/mrp/runs":                       list(run),
+		"GET /api/v1/mrp/runs/run1":                  run,
+		"GET /api/v1/mrp/items":                      list(mrpItem),
+		"GET /api/v1/mrp/items/m1":                   mrpItem,
+		"GET /api/v1/mrp/items/m1/bom-tree":          map[string]any{"root": node},
+		"GET /api/v1/mrp/items/m1/where-used":        map[string]any{"root": node},
+		"GET /api/v1/mrp/bom-lines":                  list(map[string]any{"id": "bl1", "parent_id": "m1", "component_id": "m1", "qty_per": "2", "scrap_pct": "0"}),
+		"GET /api/v1/mrp/demands":                    list(map[string]any{"id": "dm1", "material_id": "m1", "bucket_date": "2025-03-10", "quantity": "4", "source": "forecast", "note": xss}),
+		"GET /api/v1/mrp/scheduled-receipts":         list(map[string]any{"id": "sr1", "material_id": "m1", "due_date": "2025-03-10", "quantity": "4", "reference": xss}),
+		"GET /api/v1/mrp/runs/run1/planned-orders":   list(order),
+		"GET /api/v1/mrp/runs/run1/exceptions":       list(map[string]any{"id": "ex1", "material_id": "m1", "material_code": xss, "kind": "expedite", "date": "2025-03-10", "to_date": "2025-03-03", "quantity": "1"}),
+		"GET /api/v1/mrp/runs/run1/records/m1":       map[string]any{"run_id": "run1", "material_id": "m1", "on_hand": 3, "safety_stock": 5, "buckets": []any{map[string]any{"bucket": 0, "date": "2025-03-03", "gross": 4, "scheduled_receipts": 0, "projected_on_hand": 5, "net": 6, "planned_receipts": 6, "planned_releases": 10}}},
+		"GET /api/v1/mrp/planned-orders/po1/pegging": map[string]any{"planned_order": order, "pegs": []any{map[string]any{"kind": "demand", "demand_type": "demand", "demand_id": "dm1", "material_id": "m1", "date": "2025-03-10", "quantity": 4}}},
+		"POST /api/v1/mrp/simulations":               map[string]any{"items": 2, "items_replanned": 1, "planned_orders": 1, "affected_planned_orders": []any{map[string]any{"material_id": "m1", "source": "buy", "release_date": "2025-03-03", "due_date": "2025-03-10", "quantity": 14}}},
+	} {
+		routes[k] = v
+	}
 	// Allocation administration.
 	alloc := map[string]any{"id": 7, "semester_id": 1, "demand_id": 3, "day": 2, "room_id": 1, "source": "solver", "discipline_code": "FUP1",
 		"discipline_name": xss, "section": xss, "room": xss, "building": xss, "blocks": []string{"M1", "M2"}}
@@ -116,6 +145,12 @@ func stubAPI(t testing.TB) *httptest.Server {
 	}
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Method + " " + r.URL.Path
+		if refused, ok := mrpRefusals[key]; ok {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			_, _ = io.WriteString(w, refused)
+			return
+		}
 		if key == "POST /api/v1/allocation/allocations/7/move" {
 			w.Header().Set("Content-Type", "application/problem+json")
 			w.WriteHeader(http.StatusConflict)
@@ -243,6 +278,10 @@ var pagesByGuard = map[string][]string{
 	"/allocation/grid?building_id=1": {spaceAdmin, superadmin},
 	"/public/calendar?view=week":     {anonymous, cliente, spaceAdmin, superadmin, impersonating},
 	"/public/free-now":               {anonymous, cliente, spaceAdmin, superadmin, impersonating},
+	"/app/mrp":                       {cliente, impersonating}, "/app/mrp/items": {cliente, impersonating}, "/app/mrp/items/m1": {cliente, impersonating},
+	"/app/mrp/demands": {cliente, impersonating}, "/app/mrp/receipts": {cliente, impersonating}, "/app/mrp/runs/run1": {cliente, impersonating},
+	"/app/mrp/runs/run1/record?material_id=m1": {cliente, impersonating}, "/app/mrp/orders/po1/pegging": {cliente, impersonating},
+	"/app/mrp/simulate": {cliente, impersonating},
 }
 
 func TestRoleMatrix(t *testing.T) {

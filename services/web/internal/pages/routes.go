@@ -27,7 +27,7 @@ var (
 // Register adds every page to rt (whose router is m) with its guard, and the
 // middleware that turns the guards' problem answers into pages and redirects.
 func (s *Site) Register(rt *authn.Router, m *mux.Router) {
-	m.Use(s.middleware)
+	m.Use(s.compress, s.middleware)
 	m.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		security.SetHeaders(w.Header(), s.csp)
 		v := s.view(r)
@@ -97,6 +97,33 @@ func (s *Site) Register(rt *authn.Router, m *mux.Router) {
 	get("/app/receipts", tenant, s.receipts)
 	post("/app/receipts", tenant, s.createReceipt)
 	get("/app/movements", tenant, s.movements)
+
+	// MRP (cliente).
+	get("/app/mrp", tenant, s.mrpHome)
+	post("/app/mrp/settings", tenant, s.saveMRPSettings)
+	post("/app/mrp/runs", tenant, s.startMRPRun)
+	get("/app/mrp/items", tenant, s.mrpItems)
+	get("/app/mrp/item", tenant, s.mrpItemPick)
+	get("/app/mrp/items/{material_id}", tenant, s.mrpItem)
+	post("/app/mrp/items/{material_id}", tenant, s.saveMRPItem)
+	post("/app/mrp/items/{material_id}/delete", tenant, s.deleteMRPItem)
+	post("/app/mrp/bom-lines", tenant, s.createBOMLine)
+	post("/app/mrp/bom-lines/{id}", tenant, s.updateBOMLine)
+	post("/app/mrp/bom-lines/{id}/delete", tenant, s.deleteBOMLine)
+	get("/app/mrp/demands", tenant, s.mrpDemands)
+	post("/app/mrp/demands", tenant, s.createMRPDemand)
+	post("/app/mrp/demands/import", tenant, s.importMRPDemands)
+	post("/app/mrp/demands/{id}/delete", tenant, s.deleteMRPDemand)
+	get("/app/mrp/receipts", tenant, s.mrpReceipts)
+	post("/app/mrp/receipts", tenant, s.createMRPReceipt)
+	post("/app/mrp/receipts/{id}/delete", tenant, s.deleteMRPReceipt)
+	get("/app/mrp/runs/{id}", tenant, s.mrpRun)
+	get("/app/mrp/runs/{id}/record", tenant, s.mrpRecord)
+	get("/app/mrp/orders/{id}/pegging", tenant, s.mrpPegging)
+	post("/app/mrp/orders/{id}/firm", tenant, s.firmOrder)
+	post("/app/mrp/orders/{id}/convert", tenant, s.convertOrder)
+	get("/app/mrp/simulate", tenant, s.mrpSimulate)
+	post("/app/mrp/simulate", tenant, s.runSimulation)
 
 	// Space administration (allocation).
 	get("/allocation", spaceAdmin, s.rooms)

@@ -58,6 +58,8 @@ type Site struct {
 	assets  *static.Assets
 	log     *slog.Logger
 	csp     string
+	// compress wraps every page (see compressor).
+	compress func(http.Handler) http.Handler
 }
 
 // New parses the templates and builds the site.
@@ -105,6 +107,16 @@ func New(api Clients, cfg Config, catalog *i18n.Catalog, assets *static.Assets, 
 		"ruleTarget": ruleTarget,
 		"pct":        func(f float64) string { return strconv.Itoa(int(f+0.5)) + " %" },
 		"i64":        func(n int64) string { return strconv.FormatInt(n, 10) },
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				k, _ := kv[i].(string)
+				m[k] = kv[i+1]
+			}
+			return m
+		},
+		"fnum": func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
+		"ms":   func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
 		"gridArgs": func(l i18n.Locale, days []int, g []RoomGrid) gridArgs {
 			return gridArgs{L: l, Days: days, Grids: g}
 		},
@@ -113,6 +125,9 @@ func New(api Clients, cfg Config, catalog *i18n.Catalog, assets *static.Assets, 
 		return nil, err
 	}
 	s.tpl = tpl
+	if s.compress, err = compressor(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -205,6 +220,7 @@ func (s *Site) nav(p *authn.Principal, current string) []NavItem {
 		add("/app/receipts", "nav.receipts")
 		add("/app/movements", "nav.movements")
 		add("/app/budgets", "nav.budgets")
+		add("/app/mrp", "nav.mrp")
 	case p.Role == authn.RoleSuperadmin:
 		add("/admin/users", "nav.users")
 		add("/admin/lockouts", "nav.lockouts")
