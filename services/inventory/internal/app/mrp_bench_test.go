@@ -215,6 +215,7 @@ func BenchmarkMRPWholeRun(b *testing.B) {
 func BenchmarkMRPNetChange(b *testing.B) {
 	n := 100_000
 	t := mrpBenchSetup(b, n)
+	b.Logf("tenant: %d items, %d BOM lines; pure engine Compile+Plan %v (same-run baseline)", t.items, t.bomRows, t.engine.Round(time.Millisecond))
 	r := newBenchRunner()
 	ctx := context.Background()
 	if _, err := r.Run(ctx, t.actor, mrprun.Regenerative); err != nil {

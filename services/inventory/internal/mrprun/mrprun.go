@@ -93,6 +93,10 @@ type tenant struct {
 	mu   sync.Mutex // serialises this tenant's runs in this process
 	last *planned
 	used time.Time
+	// input guards last.input's arrays, which a net change patches in place: readers of a
+	// plan's input (pegging) hold it for reading, taken while holding mu (so no run starts
+	// in between); a run holds it for writing while it patches.
+	input sync.RWMutex
 }
 
 // planned is a plan in memory with what produced it: the engine input (canonical
@@ -103,7 +107,7 @@ type planned struct {
 	version  string
 	cal      planning.Calendar
 	input    mrp.Input
-	digests  [][32]byte
+	digests  *planning.Digests
 	snapshot string
 	model    *mrp.Model
 	plan     *mrp.Plan
@@ -166,7 +170,7 @@ func compileError(err error) error {
 // loaded is a run's input with what it was read from.
 type loaded struct {
 	in       mrp.Input
-	digests  [][32]byte
+	digests  *planning.Digests
 	version  string
 	cal      planning.Calendar
 	snapshot string
@@ -191,23 +195,34 @@ func (r *Runner) load(ctx context.Context, a store.Actor, cal *planning.Calendar
 
 // loadChanges reads only the items journalled since last's snapshot and patches last's
 // input with them; ok is false when that is not exact (calendar or item list changed).
-func (r *Runner) loadChanges(ctx context.Context, a store.Actor, last *planned) (loaded, []mrp.ItemID, bool, error) {
+// The patch is written into last's input arrays where it fits (planning.Patch with own):
+// t.last is the only plan that holds them, and the caller must call undo unless the
+// returned input replaces t.last's (the run succeeded).
+func (r *Runner) loadChanges(ctx context.Context, a store.Actor, t *tenant) (_ loaded, _ []mrp.ItemID, undo func(), _ bool, _ error) {
+	last := t.last
 	ctx, span := r.tracer.Start(ctx, "mrp.load", trace.WithAttributes(attribute.Bool("mrp.journal", true)))
 	defer span.End()
 	ld, err := r.st.LoadMRPChanges(ctx, a, last.snapshot)
 	if err != nil {
-		return loaded{}, nil, false, err
+		return loaded{}, nil, nil, false, err
 	}
 	c := planning.CalendarAt(r.now(), ld.Settings)
 	if !c.Start.Equal(last.cal.Start) || c.Bucket != last.cal.Bucket || c.Horizon != last.cal.Horizon {
-		return loaded{}, nil, false, nil
+		return loaded{}, nil, nil, false, nil
 	}
-	in, dig, ver, changed, ok := planning.Patch(last.input, last.digests, ld.Changed, ld.Sources, c)
+	t.input.Lock() // wait for readers of last's input
+	p, ok := planning.Patch(last.input, last.digests, ld.Changed, ld.Sources, c, true)
+	t.input.Unlock()
 	if !ok {
-		return loaded{}, nil, false, nil
+		return loaded{}, nil, nil, false, nil
 	}
-	span.SetAttributes(attribute.Int("mrp.journal_items", len(ld.Changed)))
-	return loaded{in: in, digests: dig, version: ver, cal: c, snapshot: ld.Snapshot}, changed, true, nil
+	span.SetAttributes(attribute.Int("mrp.journal_items", len(ld.Changed)), attribute.Bool("mrp.patched_in_place", p.InPlace()))
+	undo = func() {
+		t.input.Lock()
+		p.Undo()
+		t.input.Unlock()
+	}
+	return loaded{in: p.Input, digests: p.Digests, version: p.Version, cal: c, snapshot: ld.Snapshot}, p.Items, undo, true, nil
 }
 
 // Run plans the tenant's current inputs and saves the run. A net-change run, when the
@@ -225,12 +240,20 @@ func (r *Runner) Run(ctx context.Context, a store.Actor, kind string) (store.MRP
 	var base *planned
 	if kind == NetChange && t.last != nil && t.last.depth < maxChain {
 		if latest, err := r.st.LatestMRPRunID(ctx, a); err == nil && latest == t.last.runID {
-			l, ch, ok, err := r.loadChanges(ctx, a, t.last)
+			l, ch, undo, ok, err := r.loadChanges(ctx, a, t)
 			if err != nil {
 				return store.MRPRun{}, err
 			}
 			if ok {
 				ld, changed, base = l, ch, t.last
+				// base's input arrays now hold (part of) ld.in: restore them unless ld
+				// replaces base as t.last below (a failed run leaves t.last alone).
+				prev := t.last
+				defer func() {
+					if t.last == prev {
+						undo()
+					}
+				}()
 			}
 		}
 	}
@@ -455,30 +478,36 @@ func (s *itemSource) Err() error             { return s.err }
 // planFor returns the plan a stored run was computed from: the one in memory when its
 // input version matches, else recomputed from the stored inputs on the run's calendar.
 // When the inputs changed since the run, the run's plan cannot be rebuilt: conflict.
-func (r *Runner) planFor(ctx context.Context, a store.Actor, run store.MRPRun) (*planned, error) {
+//
+// The caller must call release when done with the plan's input (a net change patches the
+// input of the plan in memory in place, and waits for readers).
+func (r *Runner) planFor(ctx context.Context, a store.Actor, run store.MRPRun) (_ *planned, release func(), _ error) {
 	t := r.tenant(a.TenantID)
 	t.mu.Lock()
 	last := t.last
-	t.mu.Unlock()
 	if last != nil && last.version == run.InputVersion {
-		return last, nil
+		t.input.RLock()
+		t.mu.Unlock()
+		return last, t.input.RUnlock, nil
 	}
+	t.mu.Unlock()
+	release = func() {}
 	cal := run.Calendar()
 	ld, err := r.load(ctx, a, &cal)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	in, ver := ld.in, ld.version
 	if ver != run.InputVersion {
-		return nil, fault.Conflictf("inputs-changed", "", "the planning inputs changed since this run; start a new run to see its records and pegging")
+		return nil, nil, fault.Conflictf("inputs-changed", "", "the planning inputs changed since this run; start a new run to see its records and pegging")
 	}
 	_, span := r.tracer.Start(ctx, "mrp.plan")
 	defer span.End()
 	m, err := mrp.Compile(in)
 	if err != nil {
-		return nil, compileError(err)
+		return nil, nil, compileError(err)
 	}
-	return &planned{runID: run.ID, version: ver, cal: cal, input: in, model: m, plan: m.Plan()}, nil
+	return &planned{runID: run.ID, version: ver, cal: cal, input: in, model: m, plan: m.Plan()}, release, nil
 }
 
 // RecordBucket is one column of an MRP record.
@@ -507,10 +536,11 @@ func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 // Record computes material's MRP record for a run.
 func (r *Runner) Record(ctx context.Context, a store.Actor, run store.MRPRun, materialID string) (Record, error) {
-	p, err := r.planFor(ctx, a, run)
+	p, release, err := r.planFor(ctx, a, run)
 	if err != nil {
 		return Record{}, err
 	}
+	defer release()
 	i, ok := p.model.Index(mrp.ItemID(materialID))
 	if !ok {
 		return Record{}, fault.Missing("item", "")
@@ -541,10 +571,11 @@ type Peg struct {
 
 // Pegging traces a stored planned order to what it serves.
 func (r *Runner) Pegging(ctx context.Context, a store.Actor, o store.PlannedOrder, run store.MRPRun) ([]Peg, error) {
-	p, err := r.planFor(ctx, a, run)
+	p, release, err := r.planFor(ctx, a, run)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	i, ok := p.model.Index(mrp.ItemID(o.MaterialID))
 	if !ok {
 		return nil, fault.Missing("planned order", "")

@@ -8,6 +8,7 @@ import (
 	"hash"
 	"math"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -90,36 +91,105 @@ func Build(src Sources, cal Calendar) (mrp.Input, string) {
 
 // BuildDigests is Build that also returns the per-item digests (ItemDigests), which Patch
 // updates for the items a net change touches.
-func BuildDigests(src Sources, cal Calendar) (mrp.Input, [][32]byte, string) {
+func BuildDigests(src Sources, cal Calendar) (mrp.Input, *Digests, string) {
 	b := build(src, cal)
 	in := mrp.Input{Buckets: cal.Horizon, Items: b.items, BOM: b.bom, Demand: b.demand, Receipts: b.receipts, Firm: b.firm}
-	d := ItemDigests(in)
-	return in, d, VersionOf(cal, d)
+	d := newDigests(ItemDigests(in))
+	return in, d, d.Version(cal)
 }
 
-// Version is a sha256 of the calendar and the per-item digests of the input (every number
-// the engine reads, in canonical order), so two runs with the same version plan the same
-// thing. It is computed per item so that a net change only re-hashes what changed.
-func Version(in mrp.Input, cal Calendar) string { return VersionOf(cal, ItemDigests(in)) }
+// Version identifies the input: a sha256 of the calendar and of the per-item digests of
+// the input (every number the engine reads, in canonical order), so two runs with the same
+// version plan the same thing. See Digests for how it is combined.
+func Version(in mrp.Input, cal Calendar) string {
+	return newDigests(ItemDigests(in)).Version(cal)
+}
 
-// VersionOf combines the calendar and per-item digests.
-func VersionOf(cal Calendar, digests [][32]byte) string {
+// digestChunk is the number of per-item digests under one chunk hash.
+const digestChunk = 512
+
+// Digests holds the per-item digests of an input (in Items order) as a two-level Merkle
+// tree: chunks of digestChunk item digests, each with the sha256 of its digests, and the
+// version is the sha256 of the calendar, the item count and the chunk hashes. Every
+// encoding is fixed-length (32-byte digests, a fixed chunk size, the count in the root),
+// so two inputs with equal versions but different digests would give a sha256 collision
+// at one of the levels: combining adds nothing to trust beyond sha256 and the per-item
+// encoding (itemDigest; its refs are server-made ids, without NUL) (an order-independent sum or XOR of item hashes would need one — XOR is
+// broken by linear algebra, a modular sum by generalised-birthday attacks at this size).
+//
+// A net change re-hashes only the chunks it touches (plus the root over n/512 chunk
+// hashes, ≈ 6 KB at 100k items), and Patch copies only those chunks: a Digests is never
+// modified once built, so a plan in memory keeps its own.
+type Digests struct {
+	n      int
+	chunks []*digests
+}
+
+type digests struct {
+	d   [][32]byte
+	sum [32]byte
+}
+
+func newDigests(d [][32]byte) *Digests {
+	out := &Digests{n: len(d)}
+	for lo := 0; lo < len(d); lo += digestChunk {
+		c := &digests{d: d[lo:min(lo+digestChunk, len(d)):min(lo+digestChunk, len(d))]}
+		c.rehash()
+		out.chunks = append(out.chunks, c)
+	}
+	return out
+}
+
+func (c *digests) rehash() {
+	h := sha256.New()
+	for i := range c.d {
+		h.Write(c.d[i][:])
+	}
+	h.Sum(c.sum[:0])
+}
+
+// Len is the number of items.
+func (d *Digests) Len() int { return d.n }
+
+// At returns item i's digest.
+func (d *Digests) At(i int) [32]byte { return d.chunks[i/digestChunk].d[i%digestChunk] }
+
+// Version combines the calendar and the chunk hashes.
+func (d *Digests) Version(cal Calendar) string {
 	h := sha256.New()
 	h.Write([]byte(cal.Start.Format(time.DateOnly) + "\x00" + cal.Bucket + "\x00"))
-	var buf [8]byte
-	binary.LittleEndian.PutUint64(buf[:], uint64(cal.Horizon))
+	var buf [16]byte
+	binary.LittleEndian.PutUint64(buf[:8], uint64(cal.Horizon))
+	binary.LittleEndian.PutUint64(buf[8:], uint64(d.n))
 	h.Write(buf[:])
-	for i := range digests {
-		h.Write(digests[i][:])
+	for _, c := range d.chunks {
+		h.Write(c.sum[:])
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// with returns d with the digests of set replaced, copying only the chunks they fall in.
+func (d *Digests) with(set map[int][32]byte) *Digests {
+	out := &Digests{n: d.n, chunks: slices.Clone(d.chunks)}
+	dirty := map[int]bool{}
+	for i, v := range set {
+		k := i / digestChunk
+		if !dirty[k] {
+			dirty[k] = true
+			out.chunks[k] = &digests{d: slices.Clone(d.chunks[k].d)}
+		}
+		out.chunks[k].d[i%digestChunk] = v
+	}
+	for k := range dirty {
+		out.chunks[k].rehash()
+	}
+	return out
 }
 
 // span returns the range [lo, hi) of list (grouped by key in ascending order) whose key is id,
 // searching from lo0.
 func span[T any](list []T, lo0 int, id string, key func(*T) string) (int, int) {
-	lo, _ := slices.BinarySearchFunc(list[lo0:], id, func(x T, id string) int { return strings.Compare(key(&x), id) })
-	lo += lo0
+	lo := lo0 + sort.Search(len(list)-lo0, func(k int) bool { return key(&list[lo0+k]) >= id })
 	hi := lo
 	for hi < len(list) && key(&list[hi]) == id {
 		hi++
@@ -209,13 +279,82 @@ func splice[T any](old []T, ids []string, add []T, key func(*T) string) []T {
 	return append(out, old[cur:]...)
 }
 
+// patchList returns old with the groups of the keys in ids (sorted) replaced by the
+// entries of add (sorted, grouped by key; only keys in ids). When own is set and every
+// group keeps its length, the groups are overwritten in old itself — cost proportional to
+// the change — and what they held is recorded in *undo; otherwise old is left alone and a
+// spliced copy returned.
+func patchList[T any](old []T, ids []string, add []T, key func(*T) string, own bool, undo *[]func()) []T {
+	if !own {
+		return splice(old, ids, add, key)
+	}
+	type group struct{ lo, hi, from int }
+	var groups []group
+	cur, j := 0, 0
+	for _, id := range ids {
+		lo, hi := span(old, cur, id, key)
+		from := j
+		for j < len(add) && key(&add[j]) == id {
+			j++
+		}
+		if j-from != hi-lo {
+			return splice(old, ids, add, key)
+		}
+		if hi > lo {
+			groups = append(groups, group{lo, hi, from})
+		}
+		cur = hi
+	}
+	for _, g := range groups {
+		saved, lo := slices.Clone(old[g.lo:g.hi]), g.lo
+		*undo = append(*undo, func() { copy(old[lo:], saved) })
+		copy(old[g.lo:g.hi], add[g.from:])
+	}
+	return old
+}
+
+// Patched is a net change's input (see Patch).
+type Patched struct {
+	Input   mrp.Input
+	Digests *Digests
+	Version string
+	// Items are the changed materials that are MRP items (sorted by ID): the changed list
+	// of mrp.Model.Patch and PlanNetChange.
+	Items []mrp.ItemID
+	undo  []func()
+}
+
+// InPlace reports whether Patch wrote into the previous input's arrays (so that Undo
+// has something to restore).
+func (p *Patched) InPlace() bool { return len(p.undo) > 0 }
+
+// Undo restores the entries Patch overwrote in place in the previous input, which is then
+// again what it was before Patch. Call it when the patched input is dropped (the run
+// failed); after that p.Input must not be used.
+func (p *Patched) Undo() {
+	for i := len(p.undo) - 1; i >= 0; i-- {
+		p.undo[i]()
+	}
+	p.undo = nil
+}
+
 // Patch returns the engine input of a net change: in (the previous run's input on the
 // same calendar, canonical order) with the inputs of the materials in changed replaced by
 // src, which holds exactly their current rows (item data, BOM lines naming them, demand,
 // receipts, firmed orders), plus the updated digests and version and the changed items.
-// in and digests are not modified. ok is false when the item list itself changed (an item
-// gained or lost its planning data): only a full load and a regenerative run are exact.
-func Patch(in mrp.Input, digests [][32]byte, changed []string, src Sources, cal Calendar) (out mrp.Input, dig [][32]byte, ver string, items []mrp.ItemID, ok bool) {
+// digests is not modified.
+//
+// When own is false, in is not modified either: the lists are copied with the changed
+// items' groups spliced in (O(input)). When own is true the caller owns in's arrays (no
+// one else reads them until the patched input replaces in, or Undo is called) and Patch
+// overwrites, in place, every list in which each changed item keeps its number of
+// entries (item data always; an edited demand, receipt, firmed order or BOM line): the
+// cost is then proportional to the change. A list in which an item gained or lost entries
+// is still spliced into a copy (the engine rebuilds such a list anyway).
+//
+// ok is false when the item list itself changed (an item gained or lost its planning
+// data): only a full load and a regenerative run are exact. Nothing is modified then.
+func Patch(in mrp.Input, digests *Digests, changed []string, src Sources, cal Calendar, own bool) (p Patched, ok bool) {
 	ids := slices.Clone(changed)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
@@ -229,33 +368,47 @@ func Patch(in mrp.Input, digests [][32]byte, changed []string, src Sources, cal 
 			bom = append(bom, l)
 		}
 	}
-	out = mrp.Input{Buckets: in.Buckets, Items: slices.Clone(in.Items)}
+	// Check before writing anything: the item list must be the same.
 	idx := make([]int, len(ids))
 	k := 0
 	for n, id := range ids {
 		i, found := slices.BinarySearchFunc(in.Items, id, func(x mrp.Item, id string) int { return strings.Compare(string(x.ID), id) })
 		now := k < len(b.items) && string(b.items[k].ID) == id
 		if found != now {
-			return mrp.Input{}, nil, "", nil, false
+			return Patched{}, false
 		}
-		if !found {
-			// Not an MRP item before or after (e.g. journalled through stock): nothing to patch.
-			idx[n] = -1
-			continue
+		idx[n] = -1 // not an MRP item before or after (e.g. journalled through stock)
+		if found {
+			idx[n] = i
+			k++
 		}
-		out.Items[i] = b.items[k]
-		idx[n] = i
-		k++
 	}
 	if k != len(b.items) {
-		return mrp.Input{}, nil, "", nil, false
+		return Patched{}, false
 	}
-	out.BOM = splice(in.BOM, ids, bom, bomKey)
-	out.Demand = splice(in.Demand, ids, b.demand, demKey)
-	out.Receipts = splice(in.Receipts, ids, b.receipts, recKey)
-	out.Firm = splice(in.Firm, ids, b.firm, firmKey)
 
-	dig = slices.Clone(digests)
+	out := mrp.Input{Buckets: in.Buckets, Items: in.Items}
+	if !own {
+		out.Items = slices.Clone(in.Items)
+	}
+	k = 0
+	for _, i := range idx {
+		if i < 0 {
+			continue
+		}
+		if own {
+			old := out.Items[i]
+			p.undo = append(p.undo, func() { in.Items[i] = old })
+		}
+		out.Items[i] = b.items[k]
+		k++
+	}
+	out.BOM = patchList(in.BOM, ids, bom, bomKey, own, &p.undo)
+	out.Demand = patchList(in.Demand, ids, b.demand, demKey, own, &p.undo)
+	out.Receipts = patchList(in.Receipts, ids, b.receipts, recKey, own, &p.undo)
+	out.Firm = patchList(in.Firm, ids, b.firm, firmKey, own, &p.undo)
+
+	set := make(map[int][32]byte, len(ids))
 	h := sha256.New()
 	for n, id := range ids {
 		i := idx[n]
@@ -266,8 +419,10 @@ func Patch(in mrp.Input, digests [][32]byte, changed []string, src Sources, cal 
 		d0, d1 := span(out.Demand, 0, id, demKey)
 		r0, r1 := span(out.Receipts, 0, id, recKey)
 		f0, f1 := span(out.Firm, 0, id, firmKey)
-		dig[i] = itemDigest(h, &out.Items[i], out.BOM[b0:b1], out.Demand[d0:d1], out.Receipts[r0:r1], out.Firm[f0:f1])
-		items = append(items, mrp.ItemID(id))
+		set[i] = itemDigest(h, &out.Items[i], out.BOM[b0:b1], out.Demand[d0:d1], out.Receipts[r0:r1], out.Firm[f0:f1])
+		p.Items = append(p.Items, mrp.ItemID(id))
 	}
-	return out, dig, VersionOf(cal, dig), items, true
+	p.Input, p.Digests = out, digests.with(set)
+	p.Version = p.Digests.Version(cal)
+	return p, true
 }
