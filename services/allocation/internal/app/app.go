@@ -4,6 +4,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/planta-dev/planta/libs/pgxx"
 	"github.com/planta-dev/planta/libs/service"
@@ -45,9 +46,24 @@ func setup(ctx context.Context, d *service.Deps) error {
 		Log:              d.Log,
 		PublicRate:       float64(d.Env.Int("PLANTA_PUBLIC_RATE_PER_SECOND", 10, 1, 10000)),
 		PublicBurst:      d.Env.Int("PLANTA_PUBLIC_RATE_BURST", 60, 1, 100000),
+		PublicCache:      publicCacheConfig(d),
 	})
 	api.Register(d.Public)
 	return nil
+}
+
+// publicCacheConfig reads the public answer cache's bounds: PLANTA_PUBLIC_CACHE_TTL_MS
+// (how long a replica trusts the public version it read, default 1000; 0 = read it on every
+// request) and PLANTA_PUBLIC_CACHE_MB (cached bodies, default 32; 0 = no cache).
+func publicCacheConfig(d *service.Deps) httpapi.PublicCacheConfig {
+	c := httpapi.PublicCacheConfig{
+		TTL:      time.Duration(d.Env.Int("PLANTA_PUBLIC_CACHE_TTL_MS", 1000, 0, 60000)) * time.Millisecond,
+		MaxBytes: d.Env.Int("PLANTA_PUBLIC_CACHE_MB", 32, 0, 4096) << 20,
+	}
+	if c.MaxBytes == 0 {
+		c.MaxBytes = -1
+	}
+	return c
 }
 
 func listOr(v, def []string) []string {

@@ -51,6 +51,8 @@ type Config struct {
 	// PublicRate and PublicBurst bound anonymous requests per client IP (per second).
 	PublicRate  float64
 	PublicBurst int
+	// PublicCache bounds the in-process cache of public answers (publiccache.go).
+	PublicCache PublicCacheConfig
 }
 
 // API holds the handlers.
@@ -60,6 +62,7 @@ type API struct {
 	grid    *timegrid.Grid
 	loc     *time.Location
 	limiter *limiter
+	cache   *publicCache
 }
 
 // New builds the API.
@@ -81,7 +84,8 @@ func New(cfg Config) *API {
 	if err != nil {
 		loc = time.UTC
 	}
-	return &API{cfg: cfg, st: cfg.Store, grid: g, loc: loc, limiter: newLimiter(cfg.PublicRate, cfg.PublicBurst, cfg.Now)}
+	return &API{cfg: cfg, st: cfg.Store, grid: g, loc: loc, limiter: newLimiter(cfg.PublicRate, cfg.PublicBurst, cfg.Now),
+		cache: newPublicCache(cfg.Store, cfg.PublicCache)}
 }
 
 type handler func(w http.ResponseWriter, r *http.Request) error
@@ -92,6 +96,7 @@ type Route struct {
 	Public                bool
 	Tag                   string
 	h                     handler
+	clock                 clockDep // public views: the part of the clock the answer reads
 }
 
 // Register adds every route to rt with its guard: admin routes require role admin or
@@ -100,7 +105,7 @@ func (a *API) Register(rt *authn.Router) {
 	admin := authn.RequireRole(authn.RoleAdmin, authn.RoleSuperadmin)
 	for _, r := range a.Routes() {
 		if r.Public {
-			rt.Handle(r.Method, r.Path, authn.Public(), a.publicMiddleware(a.wrap(r.h)))
+			rt.Handle(r.Method, r.Path, authn.Public(), a.publicMiddleware(r.clock, a.wrap(r.h)))
 		} else {
 			rt.Handle(r.Method, r.Path, admin, a.wrap(r.h))
 		}

@@ -33,7 +33,7 @@ func (a *API) pubICal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || !room.Active {
 		return problem.NotFound("room")
 	}
-	today := a.today()
+	today := a.today(r)
 	from, to := today.AddDate(0, 0, -30).Format("2006-01-02"), today.AddDate(1, 0, 0).Format("2006-01-02")
 	where := room.Building + " " + room.Name
 	cal := ical.Calendar{Name: where, Zone: a.loc, Stamp: time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, a.loc)}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -86,9 +87,12 @@ func (b *bufferWriter) Write(p []byte) (int, error) {
 	return b.buf.Write(p)
 }
 
+type ctxNow struct{}
+
 // publicMiddleware rate-limits per client IP and makes successful answers cacheable with
-// a strong ETag (If-None-Match answers 304).
-func (a *API) publicMiddleware(next http.Handler) http.Handler {
+// a strong ETag (If-None-Match answers 304). Answers are served from the in-process
+// cache (publiccache.go) when enabled; dep names the part of the clock the view reads.
+func (a *API) publicMiddleware(dep clockDep, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if ok, wait := a.limiter.allow(a.cfg.ClientIPs.Of(r)); !ok {
 			p := problem.New(http.StatusTooManyRequests, "rate-limited", "too many requests; slow down")
@@ -96,36 +100,106 @@ func (a *API) publicMiddleware(next http.Handler) http.Handler {
 			problem.Write(w, r, p)
 			return
 		}
-		bw := &bufferWriter{header: http.Header{}}
-		next.ServeHTTP(bw, r)
+		// One reading of the clock per request, shared by the cache key and the view.
+		now := a.cfg.Now().In(a.loc)
+		r = r.WithContext(context.WithValue(r.Context(), ctxNow{}, now))
+		if !a.cache.enabled() {
+			a.servePublic(w, r, next, "")
+			return
+		}
+		ver, err := a.cache.version(r.Context())
+		if err != nil {
+			a.writeErr(w, r, err)
+			return
+		}
+		key := publicKey(r, dep, now, ver)
+		ans, f := a.cache.get(key)
+		switch {
+		case ans != nil: // hit
+			writeAnswer(w, r, ans)
+		case f == nil: // miss: this request computes the answer for everyone
+			a.servePublic(w, r, next, key)
+		default: // another request is computing it
+			select {
+			case <-f.done:
+				if f.ans != nil {
+					writeAnswer(w, r, f.ans)
+				} else {
+					a.servePublic(w, r, next, "")
+				}
+			case <-r.Context().Done():
+				a.writeErr(w, r, r.Context().Err())
+			}
+		}
+	})
+}
+
+// publicKey identifies an answer: method, path, sorted query, clock part and version.
+func publicKey(r *http.Request, dep clockDep, now time.Time, ver int64) string {
+	var b strings.Builder
+	b.WriteString(r.Method)
+	b.WriteByte(' ')
+	b.WriteString(r.URL.Path)
+	b.WriteByte('?')
+	b.WriteString(r.URL.Query().Encode())
+	b.WriteString(" @")
+	switch dep {
+	case clockDay:
+		b.WriteString(now.Format("2006-01-02"))
+	case clockSecond:
+		b.WriteString(now.Format(time.RFC3339))
+	}
+	b.WriteString(" v")
+	b.WriteString(strconv.FormatInt(ver, 10))
+	return b.String()
+}
+
+// servePublic runs the view and answers; with a key, it stores a 200 answer in the cache
+// (and always ends the key's flight).
+func (a *API) servePublic(w http.ResponseWriter, r *http.Request, next http.Handler, key string) {
+	var ans *cachedAnswer
+	if key != "" {
+		defer func() { a.cache.finish(key, ans) }()
+	}
+	bw := &bufferWriter{header: http.Header{}}
+	next.ServeHTTP(bw, r)
+	if bw.status == 0 {
+		bw.status = http.StatusOK
+	}
+	if bw.status != http.StatusOK {
 		for k, v := range bw.header {
 			w.Header()[k] = v
 		}
-		if bw.status == 0 {
-			bw.status = http.StatusOK
-		}
-		if bw.status != http.StatusOK {
-			w.WriteHeader(bw.status)
-			_, _ = w.Write(bw.buf.Bytes())
-			return
-		}
-		sum := sha256.Sum256(bw.buf.Bytes())
-		etag := `"` + hex.EncodeToString(sum[:16]) + `"`
-		w.Header().Set("ETag", etag)
-		w.Header().Set("Cache-Control", "public, max-age=60")
-		w.Header().Set("Vary", "Accept")
-		if inm := r.Header.Get("If-None-Match"); inm != "" {
-			for _, t := range strings.Split(inm, ",") {
-				if t = strings.TrimSpace(t); t == etag || t == "*" || strings.TrimPrefix(t, "W/") == etag {
-					w.Header().Del("Content-Length")
-					w.WriteHeader(http.StatusNotModified)
-					return
-				}
+		w.WriteHeader(bw.status)
+		_, _ = w.Write(bw.buf.Bytes())
+		return
+	}
+	sum := sha256.Sum256(bw.buf.Bytes())
+	ans = &cachedAnswer{header: bw.header, body: bw.buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:16]) + `"`, key: key}
+	writeAnswer(w, r, ans)
+}
+
+// writeAnswer sends a 200 answer, or 304 when If-None-Match names its ETag.
+func writeAnswer(w http.ResponseWriter, r *http.Request, ans *cachedAnswer) {
+	h := w.Header()
+	for k, v := range ans.header {
+		h[k] = v
+	}
+	h.Set("ETag", ans.etag)
+	h.Set("Cache-Control", "public, max-age=60")
+	h.Set("Vary", "Accept")
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		for _, t := range strings.Split(inm, ",") {
+			if t = strings.TrimSpace(t); t == ans.etag || t == "*" || strings.TrimPrefix(t, "W/") == ans.etag {
+				h.Del("Content-Length")
+				w.WriteHeader(http.StatusNotModified)
+				return
 			}
 		}
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(bw.buf.Bytes())
-	})
+	}
+	h.Set("Content-Length", strconv.Itoa(len(ans.body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(ans.body)
 }
 
 // --- public views (no admin data: no professor restrictions, holds' notes or change log)
@@ -221,7 +295,13 @@ func (a *API) blocks() []blockInfo {
 	return out
 }
 
-func (a *API) today() time.Time { return a.cfg.Now().In(a.loc) }
+// today is the request's clock reading (taken once by publicMiddleware), else now.
+func (a *API) today(r *http.Request) time.Time {
+	if t, ok := r.Context().Value(ctxNow{}).(time.Time); ok {
+		return t
+	}
+	return a.cfg.Now().In(a.loc)
+}
 
 func timeParseDate(s string) (time.Time, error) { return time.Parse("2006-01-02", s) }
 
@@ -450,25 +530,13 @@ func (a *API) pubSearch(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		f := store.SlotFilter{SemesterID: sem.ID}
-		if date != "" {
-			f.From, f.To = date, date
-			if date < sem.StartDate || date > sem.EndDate {
-				f.SemesterID = 0
-			}
+		semID := sem.ID
+		if date != "" && (date < sem.StartDate || date > sem.EndDate) {
+			semID = 0
 		}
-		slots, err := a.st.Slots(r.Context(), f)
+		busy, err = a.st.BusyRooms(r.Context(), semID, day, date, blocks)
 		if err != nil {
 			return err
-		}
-		want := map[int]bool{}
-		for _, b := range blocks {
-			want[b] = true
-		}
-		for _, s := range slots {
-			if s.Day == day && want[s.Block] {
-				busy[s.RoomID] = true
-			}
 		}
 	}
 	out := []pubRoom{}
@@ -499,7 +567,7 @@ func (a *API) pubCalendar(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	date := q.Get("date")
 	if date == "" {
-		date = a.today().Format("2006-01-02")
+		date = a.today(r).Format("2006-01-02")
 	}
 	t, err := timeParseDate(date)
 	if err != nil {
@@ -584,7 +652,7 @@ func (a *API) datedEntries(r *http.Request, roomIDs []int64, from, to time.Time)
 // pubFreeNow lists rooms free at the current block (America/Sao_Paulo), or the next
 // block today when between blocks.
 func (a *API) pubFreeNow(w http.ResponseWriter, r *http.Request) error {
-	now := a.today()
+	now := a.today(r)
 	date := now.Format("2006-01-02")
 	day := int(timegrid.DayOf(now.Weekday()))
 	minute := timegrid.Clock(now.Hour()*60 + now.Minute())
@@ -610,19 +678,13 @@ func (a *API) pubFreeNow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	busy := map[int64]bool{}
-	f := store.SlotFilter{From: date, To: date}
+	var semID int64
 	if sem, err := a.st.SemesterOn(r.Context(), date); err == nil {
-		f.SemesterID = sem.ID
+		semID = sem.ID
 	}
-	slots, err := a.st.Slots(r.Context(), f)
+	busy, err := a.st.BusyRooms(r.Context(), semID, day, date, []int{block})
 	if err != nil {
 		return err
-	}
-	for _, s := range slots {
-		if s.Day == day && s.Block == block {
-			busy[s.RoomID] = true
-		}
 	}
 	items := []pubRoom{}
 	for _, room := range rooms {

@@ -5,6 +5,11 @@ import (
 	"net/http"
 )
 
+func clocked(r Route, dep clockDep) Route {
+	r.clock = dep
+	return r
+}
+
 // Routes lists every endpoint.
 func (a *API) Routes() []Route {
 	A := func(method, path, tag, summary string, h handler) Route {
@@ -116,9 +121,9 @@ func (a *API) Routes() []Route {
 		P("/rooms/search", "public", "Find free rooms by time, capacity, characteristic, building, type", a.pubSearch),
 		P("/rooms"+id+"/week", "public", "Weekly grid of a room", a.pubRoomWeek),
 		P("/buildings"+id+"/week", "public", "Weekly grid of a building's rooms", a.pubBuildingWeek),
-		P("/calendar", "public", "Calendar of a day or week", a.pubCalendar),
-		P("/free-rooms", "public", "Rooms free now", a.pubFreeNow),
-		P("/rooms"+id+"/calendar.ics", "public", "iCal feed of a room", a.pubICal),
+		clocked(P("/calendar", "public", "Calendar of a day or week", a.pubCalendar), clockDay),
+		clocked(P("/free-rooms", "public", "Rooms free now", a.pubFreeNow), clockSecond),
+		clocked(P("/rooms"+id+"/calendar.ics", "public", "iCal feed of a room", a.pubICal), clockDay),
 	}
 	return rs
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -21,6 +22,8 @@ import (
 // Store reads and writes the allocation schema.
 type Store struct {
 	pool *pgxpool.Pool
+	// writes counts this process's committed write transactions (see Writes).
+	writes atomic.Uint64
 }
 
 // New returns a Store on pool.
@@ -89,7 +92,24 @@ func fkField(constraint, table string) string {
 
 // tx runs fn in a transaction and records one change_log row for it.
 func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return mapErr(pgx.BeginFunc(ctx, s.pool, fn))
+	err := pgx.BeginFunc(ctx, s.pool, fn)
+	// Counted whatever the outcome: a failed commit's fate is not always known, and an
+	// extra count only costs a reader one version check.
+	s.writes.Add(1)
+	return mapErr(err)
+}
+
+// Writes counts the write transactions this Store has finished (committed or not). A
+// reader that caches by PublicVersion re-reads the version when this moved, so writes made
+// through this process are seen by its next read whatever the reader's cache TTL.
+func (s *Store) Writes() uint64 { return s.writes.Load() }
+
+// PublicVersion is the counter every transaction changing publicly visible data bumps at
+// commit (migration 004): equal versions mean equal public data.
+func (s *Store) PublicVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := s.pool.QueryRow(ctx, `SELECT version FROM allocation.public_version`).Scan(&v)
+	return v, err
 }
 
 // Change is one change_log entry.

@@ -37,15 +37,23 @@ type SlotFilter struct {
 func (s *Store) Slots(ctx context.Context, f SlotFilter) ([]Slot, error) {
 	var out []Slot
 	if f.SemesterID != 0 {
+		// Professors are aggregated once per demand (not once per occupied cell).
 		rows, err := s.pool.Query(ctx, `
-			SELECT o.room_id, o.day, o.block, 'class', a.id, d.discipline_name, d.discipline_code, d.section,
-				coalesce((SELECT array_agg(p.name ORDER BY p.name) FROM allocation.demand_professors dp JOIN allocation.professors p ON p.id = dp.professor_id WHERE dp.demand_id = d.id), d.professor_names)
-			FROM allocation.occupancies o JOIN allocation.allocations a ON a.id = o.allocation_id JOIN allocation.demands d ON d.id = a.demand_id
-			WHERE o.semester_id = $1 AND ($2::bigint[] IS NULL OR o.room_id = ANY ($2))
+			WITH occ AS (
+				SELECT o.room_id, o.day, o.block, o.allocation_id, o.hold_id FROM allocation.occupancies o
+				WHERE o.semester_id = $1 AND ($2::bigint[] IS NULL OR o.room_id = ANY ($2))
+			), profs AS (
+				SELECT dp.demand_id, array_agg(p.name ORDER BY p.name) AS names
+				FROM allocation.demand_professors dp JOIN allocation.professors p ON p.id = dp.professor_id
+				WHERE dp.demand_id IN (SELECT a.demand_id FROM occ JOIN allocation.allocations a ON a.id = occ.allocation_id)
+				GROUP BY dp.demand_id
+			)
+			SELECT o.room_id, o.day, o.block, 'class', a.id, d.discipline_name, d.discipline_code, d.section, coalesce(pr.names, d.professor_names)
+			FROM occ o JOIN allocation.allocations a ON a.id = o.allocation_id JOIN allocation.demands d ON d.id = a.demand_id
+			LEFT JOIN profs pr ON pr.demand_id = d.id
 			UNION ALL
 			SELECT o.room_id, o.day, o.block, 'hold', h.id, h.label, '', '', '{}'::text[]
-			FROM allocation.occupancies o JOIN allocation.room_holds h ON h.id = o.hold_id
-			WHERE o.semester_id = $1 AND ($2::bigint[] IS NULL OR o.room_id = ANY ($2))
+			FROM occ o JOIN allocation.room_holds h ON h.id = o.hold_id
 			ORDER BY 1, 2, 3`, f.SemesterID, f.RoomIDs)
 		if err != nil {
 			return nil, err
@@ -78,6 +86,39 @@ func (s *Store) Slots(ctx context.Context, f SlotFilter) ([]Slot, error) {
 			return nil, err
 		}
 		out = append(out, ds...)
+	}
+	return out, nil
+}
+
+// BusyRooms returns the rooms with any weekly class or hold of semesterID (0 = none) on day
+// at one of blocks, or any reservation occurrence (not cancelled) dated date (empty =
+// none) at one of blocks: the occupied cells Slots would list, reduced to their rooms.
+func (s *Store) BusyRooms(ctx context.Context, semesterID int64, day int, date string, blocks []int) (map[int64]bool, error) {
+	bs := make([]int16, len(blocks))
+	for i, b := range blocks {
+		bs[i] = int16(b)
+	}
+	var d *string
+	if date != "" {
+		d = &date
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT o.room_id FROM allocation.occupancies o
+		WHERE $1 <> 0 AND o.semester_id = $1 AND o.day = $2 AND o.block = ANY ($3) AND (o.allocation_id IS NOT NULL OR o.hold_id IS NOT NULL)
+		UNION
+		SELECT rv.room_id FROM allocation.reservation_occurrences ro JOIN allocation.reservations rv ON rv.id = ro.reservation_id
+		WHERE $4::date IS NOT NULL AND NOT ro.cancelled AND ro.date = $4::date AND extract(dow FROM ro.date)::int + 1 = $2 AND ro.block = ANY ($3)`,
+		semesterID, day, bs, d)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
 	}
 	return out, nil
 }
