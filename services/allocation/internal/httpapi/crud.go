@@ -11,6 +11,7 @@ import (
 	"github.com/planta-dev/planta/services/allocation/internal/importer"
 	"github.com/planta-dev/planta/services/allocation/internal/report"
 	"github.com/planta-dev/planta/services/allocation/internal/store"
+	"github.com/planta-dev/planta/services/allocation/internal/timegrid"
 )
 
 // saved answers 201 for a create (POST) and 200 for an update.
@@ -46,6 +47,44 @@ func getJSON[T any](get func(r *http.Request, id int64) (T, error)) handler {
 	}
 }
 
+// listBy answers one page of what list returns (list reads its own filters after the
+// page is parsed).
+func listBy[T any](r *http.Request, w http.ResponseWriter, list func(p store.Page) ([]T, error), id func(T) int64) error {
+	p, err := page(r)
+	if err != nil {
+		return err
+	}
+	items, err := list(p)
+	if err != nil {
+		return err
+	}
+	listResp(w, items, p, id)
+	return nil
+}
+
+// saveBy is a create (POST, 201) or an update (PUT of the path id, 200): decode the
+// body into an I, collect every field error with check, then save.
+func saveBy[I, T any](w http.ResponseWriter, r *http.Request, check func(v *validator, in *I), save func(id int64, in *I) (T, error)) error {
+	id, err := idForWrite(r)
+	if err != nil {
+		return err
+	}
+	var in I
+	if err := jsonbody.Decode(w, r, &in); err != nil {
+		return err
+	}
+	var v validator
+	check(&v, &in)
+	if err := v.err(); err != nil {
+		return err
+	}
+	out, err := save(id, &in)
+	if err != nil {
+		return err
+	}
+	return saved(w, r, out)
+}
+
 // --- campuses, buildings, catalogs
 
 type campusIn struct {
@@ -54,16 +93,8 @@ type campusIn struct {
 }
 
 func (a *API) listCampuses(w http.ResponseWriter, r *http.Request) error {
-	p, err := page(r)
-	if err != nil {
-		return err
-	}
-	items, err := a.st.ListCampuses(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	listResp(w, items, p, func(x store.Campus) int64 { return x.ID })
-	return nil
+	return listBy(r, w, func(p store.Page) ([]store.Campus, error) { return a.st.ListCampuses(r.Context(), p) },
+		func(x store.Campus) int64 { return x.ID })
 }
 
 func (a *API) getCampus(w http.ResponseWriter, r *http.Request) error {
@@ -71,24 +102,11 @@ func (a *API) getCampus(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) saveCampus(w http.ResponseWriter, r *http.Request) error {
-	id, err := idForWrite(r)
-	if err != nil {
-		return err
-	}
-	var in campusIn
-	if err := jsonbody.Decode(w, r, &in); err != nil {
-		return err
-	}
-	var v validator
-	v.name("name", in.Name)
-	if err := v.err(); err != nil {
-		return err
-	}
-	c, err := a.st.SaveCampus(r.Context(), actor(r), store.Campus{ID: id, Name: strings.TrimSpace(in.Name), Description: in.Description})
-	if err != nil {
-		return err
-	}
-	return saved(w, r, c)
+	return saveBy(w, r, func(v *validator, in *campusIn) {
+		v.name("name", in.Name)
+	}, func(id int64, in *campusIn) (store.Campus, error) {
+		return a.st.SaveCampus(r.Context(), actor(r), store.Campus{ID: id, Name: strings.TrimSpace(in.Name), Description: in.Description})
+	})
 }
 
 type buildingIn struct {
@@ -98,20 +116,13 @@ type buildingIn struct {
 }
 
 func (a *API) listBuildings(w http.ResponseWriter, r *http.Request) error {
-	p, err := page(r)
-	if err != nil {
-		return err
-	}
-	campus, err := queryID(r, "campus_id")
-	if err != nil {
-		return err
-	}
-	items, err := a.st.ListBuildings(r.Context(), campus, p)
-	if err != nil {
-		return err
-	}
-	listResp(w, items, p, func(x store.Building) int64 { return x.ID })
-	return nil
+	return listBy(r, w, func(p store.Page) ([]store.Building, error) {
+		campus, err := queryID(r, "campus_id")
+		if err != nil {
+			return nil, err
+		}
+		return a.st.ListBuildings(r.Context(), campus, p)
+	}, func(x store.Building) int64 { return x.ID })
 }
 
 func (a *API) getBuilding(w http.ResponseWriter, r *http.Request) error {
@@ -119,42 +130,24 @@ func (a *API) getBuilding(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) saveBuilding(w http.ResponseWriter, r *http.Request) error {
-	id, err := idForWrite(r)
-	if err != nil {
-		return err
-	}
-	var in buildingIn
-	if err := jsonbody.Decode(w, r, &in); err != nil {
-		return err
-	}
-	var v validator
-	v.name("name", in.Name)
-	v.check(in.CampusID > 0, "campus_id", "is required")
-	if err := v.err(); err != nil {
-		return err
-	}
-	b, err := a.st.SaveBuilding(r.Context(), actor(r), store.Building{ID: id, CampusID: in.CampusID, Name: strings.TrimSpace(in.Name), Description: in.Description})
-	if err != nil {
-		return err
-	}
-	return saved(w, r, b)
+	return saveBy(w, r, func(v *validator, in *buildingIn) {
+		v.name("name", in.Name)
+		v.check(in.CampusID > 0, "campus_id", "is required")
+	}, func(id int64, in *buildingIn) (store.Building, error) {
+		return a.st.SaveBuilding(r.Context(), actor(r), store.Building{ID: id, CampusID: in.CampusID, Name: strings.TrimSpace(in.Name), Description: in.Description})
+	})
 }
 
 type namedIn struct {
 	Name string `json:"name"`
 }
 
+// checkNamed is the check of a catalog entry that has only a name.
+func checkNamed(v *validator, in *namedIn) { v.name("name", in.Name) }
+
 func (a *API) listRoomTypes(w http.ResponseWriter, r *http.Request) error {
-	p, err := page(r)
-	if err != nil {
-		return err
-	}
-	items, err := a.st.ListRoomTypes(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	listResp(w, items, p, func(x store.RoomType) int64 { return x.ID })
-	return nil
+	return listBy(r, w, func(p store.Page) ([]store.RoomType, error) { return a.st.ListRoomTypes(r.Context(), p) },
+		func(x store.RoomType) int64 { return x.ID })
 }
 
 func (a *API) getRoomType(w http.ResponseWriter, r *http.Request) error {
@@ -162,37 +155,14 @@ func (a *API) getRoomType(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) saveRoomType(w http.ResponseWriter, r *http.Request) error {
-	id, err := idForWrite(r)
-	if err != nil {
-		return err
-	}
-	var in namedIn
-	if err := jsonbody.Decode(w, r, &in); err != nil {
-		return err
-	}
-	var v validator
-	v.name("name", in.Name)
-	if err := v.err(); err != nil {
-		return err
-	}
-	t, err := a.st.SaveRoomType(r.Context(), actor(r), store.RoomType{ID: id, Name: strings.TrimSpace(in.Name)})
-	if err != nil {
-		return err
-	}
-	return saved(w, r, t)
+	return saveBy(w, r, checkNamed, func(id int64, in *namedIn) (store.RoomType, error) {
+		return a.st.SaveRoomType(r.Context(), actor(r), store.RoomType{ID: id, Name: strings.TrimSpace(in.Name)})
+	})
 }
 
 func (a *API) listCharacteristics(w http.ResponseWriter, r *http.Request) error {
-	p, err := page(r)
-	if err != nil {
-		return err
-	}
-	items, err := a.st.ListCharacteristics(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	listResp(w, items, p, func(x store.Characteristic) int64 { return x.ID })
-	return nil
+	return listBy(r, w, func(p store.Page) ([]store.Characteristic, error) { return a.st.ListCharacteristics(r.Context(), p) },
+		func(x store.Characteristic) int64 { return x.ID })
 }
 
 func (a *API) getCharacteristic(w http.ResponseWriter, r *http.Request) error {
@@ -202,24 +172,9 @@ func (a *API) getCharacteristic(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) saveCharacteristic(w http.ResponseWriter, r *http.Request) error {
-	id, err := idForWrite(r)
-	if err != nil {
-		return err
-	}
-	var in namedIn
-	if err := jsonbody.Decode(w, r, &in); err != nil {
-		return err
-	}
-	var v validator
-	v.name("name", in.Name)
-	if err := v.err(); err != nil {
-		return err
-	}
-	c, err := a.st.SaveCharacteristic(r.Context(), actor(r), store.Characteristic{ID: id, Name: strings.TrimSpace(in.Name)})
-	if err != nil {
-		return err
-	}
-	return saved(w, r, c)
+	return saveBy(w, r, checkNamed, func(id int64, in *namedIn) (store.Characteristic, error) {
+		return a.st.SaveCharacteristic(r.Context(), actor(r), store.Characteristic{ID: id, Name: strings.TrimSpace(in.Name)})
+	})
 }
 
 // --- rooms
@@ -269,38 +224,25 @@ func (a *API) getRoom(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) saveRoom(w http.ResponseWriter, r *http.Request) error {
-	id, err := idForWrite(r)
-	if err != nil {
-		return err
-	}
-	var in roomIn
-	if err := jsonbody.Decode(w, r, &in); err != nil {
-		return err
-	}
-	var v validator
-	v.name("name", in.Name)
-	v.check(in.BuildingID > 0, "building_id", "is required")
-	v.check(in.RoomTypeID > 0, "room_type_id", "is required")
-	v.check(in.Capacity != nil && *in.Capacity >= 0 && *in.Capacity <= 10000, "capacity", "is required, 0–10000")
-	v.check(in.Floor == nil || (*in.Floor >= -5 && *in.Floor <= 200), "floor", "must be -5–200 (0 = ground)")
-	if err := v.err(); err != nil {
-		return err
-	}
-	room := store.Room{ID: id, BuildingID: in.BuildingID, Name: strings.TrimSpace(in.Name), Description: in.Description, RoomTypeID: in.RoomTypeID, Active: true, Capacity: *in.Capacity, CharacteristicIDs: in.CharacteristicIDs}
-	if in.Floor != nil {
-		room.Floor = *in.Floor
-	}
-	if in.Active != nil {
-		room.Active = *in.Active
-	}
-	if room.CharacteristicIDs == nil {
-		room.CharacteristicIDs = []int64{}
-	}
-	out, err := a.st.SaveRoom(r.Context(), actor(r), room)
-	if err != nil {
-		return err
-	}
-	return saved(w, r, out)
+	return saveBy(w, r, func(v *validator, in *roomIn) {
+		v.name("name", in.Name)
+		v.check(in.BuildingID > 0, "building_id", "is required")
+		v.check(in.RoomTypeID > 0, "room_type_id", "is required")
+		v.check(in.Capacity != nil && *in.Capacity >= 0 && *in.Capacity <= 10000, "capacity", "is required, 0–10000")
+		v.check(in.Floor == nil || (*in.Floor >= -5 && *in.Floor <= 200), "floor", "must be -5–200 (0 = ground)")
+	}, func(id int64, in *roomIn) (store.Room, error) {
+		room := store.Room{ID: id, BuildingID: in.BuildingID, Name: strings.TrimSpace(in.Name), Description: in.Description, RoomTypeID: in.RoomTypeID, Active: true, Capacity: *in.Capacity, CharacteristicIDs: in.CharacteristicIDs}
+		if in.Floor != nil {
+			room.Floor = *in.Floor
+		}
+		if in.Active != nil {
+			room.Active = *in.Active
+		}
+		if room.CharacteristicIDs == nil {
+			room.CharacteristicIDs = []int64{}
+		}
+		return a.st.SaveRoom(r.Context(), actor(r), room)
+	})
 }
 
 // --- semesters
@@ -313,16 +255,8 @@ type semesterIn struct {
 }
 
 func (a *API) listSemesters(w http.ResponseWriter, r *http.Request) error {
-	p, err := page(r)
-	if err != nil {
-		return err
-	}
-	items, err := a.st.ListSemesters(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	listResp(w, items, p, func(x store.Semester) int64 { return x.ID })
-	return nil
+	return listBy(r, w, func(p store.Page) ([]store.Semester, error) { return a.st.ListSemesters(r.Context(), p) },
+		func(x store.Semester) int64 { return x.ID })
 }
 
 func (a *API) getSemester(w http.ResponseWriter, r *http.Request) error {
@@ -330,35 +264,22 @@ func (a *API) getSemester(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) saveSemester(w http.ResponseWriter, r *http.Request) error {
-	id, err := idForWrite(r)
-	if err != nil {
-		return err
-	}
-	var in semesterIn
-	if err := jsonbody.Decode(w, r, &in); err != nil {
-		return err
-	}
-	var v validator
-	v.check(semesterName.MatchString(in.Name), "name", "must look like 2025-2")
-	v.check(validDate(in.StartDate), "start_date", "must be a date YYYY-MM-DD")
-	v.check(validDate(in.EndDate), "end_date", "must be a date YYYY-MM-DD")
-	v.check(in.EndDate > in.StartDate, "end_date", "must be after start_date")
-	if err := v.err(); err != nil {
-		return err
-	}
-	if id != 0 && !in.Active {
-		// Deactivation happens only by activating another semester: one stays active.
-		cur, err := a.st.GetSemester(r.Context(), id)
-		if err != nil {
-			return err
+	return saveBy(w, r, func(v *validator, in *semesterIn) {
+		v.check(semesterName.MatchString(in.Name), "name", "must look like 2025-2")
+		v.check(validDate(in.StartDate), "start_date", "must be a date YYYY-MM-DD")
+		v.check(validDate(in.EndDate), "end_date", "must be a date YYYY-MM-DD")
+		v.check(in.EndDate > in.StartDate, "end_date", "must be after start_date")
+	}, func(id int64, in *semesterIn) (store.Semester, error) {
+		if id != 0 && !in.Active {
+			// Deactivation happens only by activating another semester: one stays active.
+			cur, err := a.st.GetSemester(r.Context(), id)
+			if err != nil {
+				return store.Semester{}, err
+			}
+			in.Active = cur.Active
 		}
-		in.Active = cur.Active
-	}
-	s, err := a.st.SaveSemester(r.Context(), actor(r), store.Semester{ID: id, Name: in.Name, StartDate: in.StartDate, EndDate: in.EndDate, Active: in.Active})
-	if err != nil {
-		return err
-	}
-	return saved(w, r, s)
+		return a.st.SaveSemester(r.Context(), actor(r), store.Semester{ID: id, Name: in.Name, StartDate: in.StartDate, EndDate: in.EndDate, Active: in.Active})
+	})
 }
 
 func (a *API) activateSemester(w http.ResponseWriter, r *http.Request) error {
@@ -389,16 +310,9 @@ type professorIn struct {
 }
 
 func (a *API) listProfessors(w http.ResponseWriter, r *http.Request) error {
-	p, err := page(r)
-	if err != nil {
-		return err
-	}
-	items, err := a.st.ListProfessors(r.Context(), importer.NameKey(r.URL.Query().Get("q")), p)
-	if err != nil {
-		return err
-	}
-	listResp(w, items, p, func(x store.Professor) int64 { return x.ID })
-	return nil
+	return listBy(r, w, func(p store.Page) ([]store.Professor, error) {
+		return a.st.ListProfessors(r.Context(), importer.NameKey(r.URL.Query().Get("q")), p)
+	}, func(x store.Professor) int64 { return x.ID })
 }
 
 func (a *API) getProfessor(w http.ResponseWriter, r *http.Request) error {
@@ -406,33 +320,20 @@ func (a *API) getProfessor(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) saveProfessor(w http.ResponseWriter, r *http.Request) error {
-	id, err := idForWrite(r)
-	if err != nil {
-		return err
-	}
-	var in professorIn
-	if err := jsonbody.Decode(w, r, &in); err != nil {
-		return err
-	}
-	var v validator
-	v.name("name", in.Name)
-	v.check(importer.NameKey(in.Name) != "", "name", "must contain letters")
-	if err := v.err(); err != nil {
-		return err
-	}
-	p := store.Professor{ID: id, Name: strings.Join(strings.Fields(in.Name), " "), NameKey: importer.NameKey(in.Name), LowMobility: in.LowMobility,
-		PreferredRoomIDs: in.PreferredRoomIDs, PreferredCharacteristicIDs: in.PreferredCharacteristicIDs}
-	if p.PreferredRoomIDs == nil {
-		p.PreferredRoomIDs = []int64{}
-	}
-	if p.PreferredCharacteristicIDs == nil {
-		p.PreferredCharacteristicIDs = []int64{}
-	}
-	out, err := a.st.SaveProfessor(r.Context(), actor(r), p)
-	if err != nil {
-		return err
-	}
-	return saved(w, r, out)
+	return saveBy(w, r, func(v *validator, in *professorIn) {
+		v.name("name", in.Name)
+		v.check(importer.NameKey(in.Name) != "", "name", "must contain letters")
+	}, func(id int64, in *professorIn) (store.Professor, error) {
+		p := store.Professor{ID: id, Name: strings.Join(strings.Fields(in.Name), " "), NameKey: importer.NameKey(in.Name), LowMobility: in.LowMobility,
+			PreferredRoomIDs: in.PreferredRoomIDs, PreferredCharacteristicIDs: in.PreferredCharacteristicIDs}
+		if p.PreferredRoomIDs == nil {
+			p.PreferredRoomIDs = []int64{}
+		}
+		if p.PreferredCharacteristicIDs == nil {
+			p.PreferredCharacteristicIDs = []int64{}
+		}
+		return a.st.SaveProfessor(r.Context(), actor(r), p)
+	})
 }
 
 // --- rules
@@ -448,16 +349,9 @@ type ruleIn struct {
 }
 
 func (a *API) listRules(w http.ResponseWriter, r *http.Request) error {
-	p, err := page(r)
-	if err != nil {
-		return err
-	}
-	items, err := a.st.ListRules(r.Context(), strings.ToUpper(r.URL.Query().Get("discipline_code")), p)
-	if err != nil {
-		return err
-	}
-	listResp(w, items, p, func(x store.Rule) int64 { return x.ID })
-	return nil
+	return listBy(r, w, func(p store.Page) ([]store.Rule, error) {
+		return a.st.ListRules(r.Context(), strings.ToUpper(r.URL.Query().Get("discipline_code")), p)
+	}, func(x store.Rule) int64 { return x.ID })
 }
 
 func (a *API) getRule(w http.ResponseWriter, r *http.Request) error {
@@ -465,38 +359,25 @@ func (a *API) getRule(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) saveRule(w http.ResponseWriter, r *http.Request) error {
-	id, err := idForWrite(r)
-	if err != nil {
-		return err
-	}
-	var in ruleIn
-	if err := jsonbody.Decode(w, r, &in); err != nil {
-		return err
-	}
-	var v validator
-	v.check(disciplineCode.MatchString(strings.ToUpper(in.DisciplineCode)), "discipline_code", "must be a discipline code such as FUP0001")
-	switch in.Kind {
-	case store.RuleNeedsRoomType:
-		v.check(in.RoomTypeID != nil && in.RoomID == nil && in.CharacteristicID == nil, "room_type_id", "needs_room_type takes room_type_id only")
-		v.check(in.Priority == 0, "priority", "hard rules have no priority")
-	case store.RuleNeedsRoom:
-		v.check(in.RoomID != nil && in.RoomTypeID == nil && in.CharacteristicID == nil, "room_id", "needs_room takes room_id only")
-		v.check(in.Priority == 0, "priority", "hard rules have no priority")
-	case store.RulePrefersCharacteristic:
-		v.check(in.CharacteristicID != nil && in.RoomID == nil && in.RoomTypeID == nil, "characteristic_id", "prefers_characteristic takes characteristic_id only")
-		v.check(in.Priority >= 1 && in.Priority <= 10, "priority", "must be 1–10")
-	default:
-		v.check(false, "kind", "must be needs_room_type, needs_room or prefers_characteristic")
-	}
-	if err := v.err(); err != nil {
-		return err
-	}
-	out, err := a.st.SaveRule(r.Context(), actor(r), store.Rule{ID: id, Kind: in.Kind, DisciplineCode: strings.ToUpper(in.DisciplineCode), RoomTypeID: in.RoomTypeID,
-		RoomID: in.RoomID, CharacteristicID: in.CharacteristicID, Priority: in.Priority, Description: in.Description})
-	if err != nil {
-		return err
-	}
-	return saved(w, r, out)
+	return saveBy(w, r, func(v *validator, in *ruleIn) {
+		v.check(disciplineCode.MatchString(strings.ToUpper(in.DisciplineCode)), "discipline_code", "must be a discipline code such as FUP0001")
+		switch in.Kind {
+		case store.RuleNeedsRoomType:
+			v.check(in.RoomTypeID != nil && in.RoomID == nil && in.CharacteristicID == nil, "room_type_id", "needs_room_type takes room_type_id only")
+			v.check(in.Priority == 0, "priority", "hard rules have no priority")
+		case store.RuleNeedsRoom:
+			v.check(in.RoomID != nil && in.RoomTypeID == nil && in.CharacteristicID == nil, "room_id", "needs_room takes room_id only")
+			v.check(in.Priority == 0, "priority", "hard rules have no priority")
+		case store.RulePrefersCharacteristic:
+			v.check(in.CharacteristicID != nil && in.RoomID == nil && in.RoomTypeID == nil, "characteristic_id", "prefers_characteristic takes characteristic_id only")
+			v.check(in.Priority >= 1 && in.Priority <= 10, "priority", "must be 1–10")
+		default:
+			v.check(false, "kind", "must be needs_room_type, needs_room or prefers_characteristic")
+		}
+	}, func(id int64, in *ruleIn) (store.Rule, error) {
+		return a.st.SaveRule(r.Context(), actor(r), store.Rule{ID: id, Kind: in.Kind, DisciplineCode: strings.ToUpper(in.DisciplineCode), RoomTypeID: in.RoomTypeID,
+			RoomID: in.RoomID, CharacteristicID: in.CharacteristicID, Priority: in.Priority, Description: in.Description})
+	})
 }
 
 // --- room holds
@@ -510,20 +391,13 @@ type holdIn struct {
 }
 
 func (a *API) listHolds(w http.ResponseWriter, r *http.Request) error {
-	p, err := page(r)
-	if err != nil {
-		return err
-	}
-	sem, err := queryID(r, "semester_id")
-	if err != nil {
-		return err
-	}
-	items, err := a.st.ListHolds(r.Context(), sem, p)
-	if err != nil {
-		return err
-	}
-	listResp(w, items, p, func(x store.RoomHold) int64 { return x.ID })
-	return nil
+	return listBy(r, w, func(p store.Page) ([]store.RoomHold, error) {
+		sem, err := queryID(r, "semester_id")
+		if err != nil {
+			return nil, err
+		}
+		return a.st.ListHolds(r.Context(), sem, p)
+	}, func(x store.RoomHold) int64 { return x.ID })
 }
 
 func (a *API) getHold(w http.ResponseWriter, r *http.Request) error {
@@ -531,35 +405,24 @@ func (a *API) getHold(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) saveHold(w http.ResponseWriter, r *http.Request) error {
-	id, err := idForWrite(r)
-	if err != nil {
-		return err
-	}
-	var in holdIn
-	if err := jsonbody.Decode(w, r, &in); err != nil {
-		return err
-	}
-	var v validator
-	v.check(in.SemesterID > 0, "semester_id", "is required")
-	v.check(in.RoomID > 0, "room_id", "is required")
-	v.name("label", in.Label)
-	sch, perr := a.grid.Parse(in.Schedule)
-	v.check(perr == nil && !sch.Empty(), "schedule", scheduleReason(perr))
-	if err := v.err(); err != nil {
-		return err
-	}
-	var days, blocks []int16
-	for _, c := range sch.Cells() {
-		days = append(days, int16(c.Day))
-		blocks = append(blocks, int16(c.Block))
-	}
-	h := store.RoomHold{ID: id, SemesterID: in.SemesterID, RoomID: in.RoomID, Label: strings.TrimSpace(in.Label), InternalNote: in.InternalNote,
-		Schedule: a.grid.Format(sch), Cells: importer.Cells(a.grid, sch)}
-	out, err := a.st.SaveHold(r.Context(), actor(r), h, days, blocks)
-	if err != nil {
-		return err
-	}
-	return saved(w, r, out)
+	var sch timegrid.Schedule
+	return saveBy(w, r, func(v *validator, in *holdIn) {
+		v.check(in.SemesterID > 0, "semester_id", "is required")
+		v.check(in.RoomID > 0, "room_id", "is required")
+		v.name("label", in.Label)
+		var perr error
+		sch, perr = a.grid.Parse(in.Schedule)
+		v.check(perr == nil && !sch.Empty(), "schedule", scheduleReason(perr))
+	}, func(id int64, in *holdIn) (store.RoomHold, error) {
+		var days, blocks []int16
+		for _, c := range sch.Cells() {
+			days = append(days, int16(c.Day))
+			blocks = append(blocks, int16(c.Block))
+		}
+		h := store.RoomHold{ID: id, SemesterID: in.SemesterID, RoomID: in.RoomID, Label: strings.TrimSpace(in.Label), InternalNote: in.InternalNote,
+			Schedule: a.grid.Format(sch), Cells: importer.Cells(a.grid, sch)}
+		return a.st.SaveHold(r.Context(), actor(r), h, days, blocks)
+	})
 }
 
 func scheduleReason(err error) string {
@@ -572,16 +435,9 @@ func scheduleReason(err error) string {
 // --- change log
 
 func (a *API) listChangeLog(w http.ResponseWriter, r *http.Request) error {
-	p, err := page(r)
-	if err != nil {
-		return err
-	}
-	items, err := a.st.ListChangeLog(r.Context(), r.URL.Query().Get("entity"), p)
-	if err != nil {
-		return err
-	}
-	listResp(w, items, p, func(x store.ChangeLogEntry) int64 { return x.ID })
-	return nil
+	return listBy(r, w, func(p store.Page) ([]store.ChangeLogEntry, error) {
+		return a.st.ListChangeLog(r.Context(), r.URL.Query().Get("entity"), p)
+	}, func(x store.ChangeLogEntry) int64 { return x.ID })
 }
 
 var _ = problem.Field

@@ -172,36 +172,23 @@ func (a *API) getDemand(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) saveDemand(w http.ResponseWriter, r *http.Request) error {
-	id, err := idForWrite(r)
-	if err != nil {
-		return err
-	}
-	var in demandIn
-	if err := jsonbody.Decode(w, r, &in); err != nil {
-		return err
-	}
-	var v validator
-	v.check(in.SemesterID > 0, "semester_id", "is required")
-	v.check(disciplineCode.MatchString(strings.ToUpper(in.DisciplineCode)), "discipline_code", "must be a discipline code such as FUP0001")
-	v.check(in.Seats != nil && *in.Seats >= 0 && *in.Seats <= 10000, "seats", "is required, 0–10000")
-	sch, perr := a.grid.Parse(in.Schedule)
-	v.check(perr == nil && !sch.Empty(), "schedule", scheduleReason(perr))
-	if err := v.err(); err != nil {
-		return err
-	}
-	offer := importer.Offer{OfferID: in.ExternalID, ProgramCode: in.ProgramCode, CourseCode: in.DisciplineCode, CourseName: in.DisciplineName,
-		Section: in.Section, Schedule: in.Schedule, Seats: in.Seats, Professors: in.Professors}
-	ds, skipped, _ := importer.Convert(a.grid, []importer.Offer{offer}, nil, nil)
-	if len(ds) != 1 {
-		return problem.Field("body", skipped[0].Detail)
-	}
-	d := ds[0]
-	d.ID, d.SemesterID = id, in.SemesterID
-	out, err := a.st.SaveDemand(r.Context(), actor(r), d)
-	if err != nil {
-		return err
-	}
-	return saved(w, r, out)
+	return saveBy(w, r, func(v *validator, in *demandIn) {
+		v.check(in.SemesterID > 0, "semester_id", "is required")
+		v.check(disciplineCode.MatchString(strings.ToUpper(in.DisciplineCode)), "discipline_code", "must be a discipline code such as FUP0001")
+		v.check(in.Seats != nil && *in.Seats >= 0 && *in.Seats <= 10000, "seats", "is required, 0–10000")
+		sch, perr := a.grid.Parse(in.Schedule)
+		v.check(perr == nil && !sch.Empty(), "schedule", scheduleReason(perr))
+	}, func(id int64, in *demandIn) (store.Demand, error) {
+		offer := importer.Offer{OfferID: in.ExternalID, ProgramCode: in.ProgramCode, CourseCode: in.DisciplineCode, CourseName: in.DisciplineName,
+			Section: in.Section, Schedule: in.Schedule, Seats: in.Seats, Professors: in.Professors}
+		ds, skipped, _ := importer.Convert(a.grid, []importer.Offer{offer}, nil, nil)
+		if len(ds) != 1 {
+			return store.Demand{}, problem.Field("body", skipped[0].Detail)
+		}
+		d := ds[0]
+		d.ID, d.SemesterID = id, in.SemesterID
+		return a.st.SaveDemand(r.Context(), actor(r), d)
+	})
 }
 
 // --- solver

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -91,12 +92,8 @@ func (a *MRP) getSettings(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *MRP) putSettings(w http.ResponseWriter, r *http.Request) {
-	var in planning.Settings
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Validate(); err != nil {
-		a.writeError(w, r, err)
+	in, ok := decodeChecked(a.API, w, r, (*planning.Settings).Validate)
+	if !ok {
 		return
 	}
 	s, err := a.store.PutMRPSettings(r.Context(), actor(r), in)
@@ -106,18 +103,7 @@ func (a *MRP) putSettings(w http.ResponseWriter, r *http.Request) {
 // ---- items
 
 func (a *MRP) listItems(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	items, next, err := a.store.ListMRPItems(r.Context(), actor(r), p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "mrp_items", items, next)
+	servePage(a.API, w, r, "mrp_items", a.store.ListMRPItems)
 }
 
 func (a *MRP) getItem(w http.ResponseWriter, r *http.Request) {
@@ -130,12 +116,8 @@ func (a *MRP) putItem(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	var in planning.ItemInput
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Validate(); err != nil {
-		a.writeError(w, r, err)
+	in, ok := decodeChecked(a.API, w, r, (*planning.ItemInput).Validate)
+	if !ok {
 		return
 	}
 	it, created, err := a.store.PutMRPItem(r.Context(), actor(r), materialParam(r), in)
@@ -163,49 +145,21 @@ func (a *MRP) bomTree(up bool) http.HandlerFunc {
 // ---- BOM
 
 func (a *MRP) listBOM(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	f := store.BOMFilter{ParentID: q.id("parent_id"), ComponentID: q.id("component_id")}
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	ls, next, err := a.store.ListBOMLines(r.Context(), actor(r), f, p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "bom_lines", ls, next)
+	serveList(a.API, w, r, "bom_lines", func(q *params) store.BOMFilter {
+		return store.BOMFilter{ParentID: q.id("parent_id"), ComponentID: q.id("component_id")}
+	}, a.store.ListBOMLines)
 }
 
 func (a *MRP) createBOM(w http.ResponseWriter, r *http.Request) {
-	var in planning.BOMInput
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Validate(); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	l, err := a.store.CreateBOMLine(r.Context(), actor(r), in)
-	a.reply(w, r, http.StatusCreated, l, err)
+	serveCreate(a.API, w, r, (*planning.BOMInput).Validate, a.store.CreateBOMLine)
 }
 
 func (a *MRP) updateBOM(w http.ResponseWriter, r *http.Request) {
-	var in planning.BOMInput
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Validate(); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	l, err := a.store.UpdateBOMLine(r.Context(), actor(r), pathID(r), in)
-	a.reply(w, r, http.StatusOK, l, err)
+	serveUpdate(a.API, w, r, (*planning.BOMInput).Validate, a.store.UpdateBOMLine)
 }
 
 func (a *MRP) deleteBOM(w http.ResponseWriter, r *http.Request) {
-	a.noContent(w, r, a.store.DeleteBOMLine(r.Context(), actor(r), pathID(r)))
+	serveDelete(a.API, w, r, a.store.DeleteBOMLine)
 }
 
 // ---- demand
@@ -214,50 +168,23 @@ func planningFilter(q *params) store.PlanningFilter {
 	return store.PlanningFilter{MaterialID: q.id("material_id"), From: q.date("from", false), To: q.date("to", true)}
 }
 
+// validDemand checks a demand entered by hand (no row prefix).
+func validDemand(in *planning.DemandInput) error { return in.Validate("") }
+
 func (a *MRP) listDemands(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	f := planningFilter(q)
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	ds, next, err := a.store.ListDemands(r.Context(), actor(r), f, p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "mrp_demands", ds, next)
+	serveList(a.API, w, r, "mrp_demands", planningFilter, a.store.ListDemands)
 }
 
 func (a *MRP) createDemand(w http.ResponseWriter, r *http.Request) {
-	var in planning.DemandInput
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Validate(""); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	d, err := a.store.CreateDemand(r.Context(), actor(r), in)
-	a.reply(w, r, http.StatusCreated, d, err)
+	serveCreate(a.API, w, r, validDemand, a.store.CreateDemand)
 }
 
 func (a *MRP) updateDemand(w http.ResponseWriter, r *http.Request) {
-	var in planning.DemandInput
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Validate(""); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	d, err := a.store.UpdateDemand(r.Context(), actor(r), pathID(r), in)
-	a.reply(w, r, http.StatusOK, d, err)
+	serveUpdate(a.API, w, r, validDemand, a.store.UpdateDemand)
 }
 
 func (a *MRP) deleteDemand(w http.ResponseWriter, r *http.Request) {
-	a.noContent(w, r, a.store.DeleteDemand(r.Context(), actor(r), pathID(r)))
+	serveDelete(a.API, w, r, a.store.DeleteDemand)
 }
 
 // Import limits.
@@ -378,49 +305,19 @@ func (a *MRP) importDemands(w http.ResponseWriter, r *http.Request) {
 // ---- scheduled receipts
 
 func (a *MRP) listReceipts(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	f := planningFilter(q)
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	xs, next, err := a.store.ListScheduledReceipts(r.Context(), actor(r), f, p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "scheduled_receipts", xs, next)
+	serveList(a.API, w, r, "scheduled_receipts", planningFilter, a.store.ListScheduledReceipts)
 }
 
 func (a *MRP) createReceipt(w http.ResponseWriter, r *http.Request) {
-	var in planning.ReceiptInput
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Validate(); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	x, err := a.store.CreateScheduledReceipt(r.Context(), actor(r), in)
-	a.reply(w, r, http.StatusCreated, x, err)
+	serveCreate(a.API, w, r, (*planning.ReceiptInput).Validate, a.store.CreateScheduledReceipt)
 }
 
 func (a *MRP) updateReceipt(w http.ResponseWriter, r *http.Request) {
-	var in planning.ReceiptInput
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Validate(); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	x, err := a.store.UpdateScheduledReceipt(r.Context(), actor(r), pathID(r), in)
-	a.reply(w, r, http.StatusOK, x, err)
+	serveUpdate(a.API, w, r, (*planning.ReceiptInput).Validate, a.store.UpdateScheduledReceipt)
 }
 
 func (a *MRP) deleteReceipt(w http.ResponseWriter, r *http.Request) {
-	a.noContent(w, r, a.store.DeleteScheduledReceipt(r.Context(), actor(r), pathID(r)))
+	serveDelete(a.API, w, r, a.store.DeleteScheduledReceipt)
 }
 
 // ---- runs
@@ -443,65 +340,36 @@ func (a *MRP) run(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *MRP) listRuns(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	runs, next, err := a.store.ListMRPRuns(r.Context(), actor(r), p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "mrp_runs", runs, next)
+	servePage(a.API, w, r, "mrp_runs", a.store.ListMRPRuns)
 }
 
 func (a *MRP) getRun(w http.ResponseWriter, r *http.Request) {
-	run, err := a.store.GetMRPRun(r.Context(), actor(r), pathID(r))
-	a.reply(w, r, http.StatusOK, run, err)
+	serveGet(a.API, w, r, a.store.GetMRPRun)
+}
+
+// serveRunList lists rows of the run in the path: the query is checked first, then
+// the run is looked up, then listed.
+func serveRunList[T any](a *MRP, w http.ResponseWriter, r *http.Request, name string, filter func(*params) store.OrderFilter,
+	list func(context.Context, store.Actor, store.MRPRun, store.OrderFilter, store.Page) ([]T, string, error)) {
+	serveList(a.API, w, r, name, filter, func(ctx context.Context, ac store.Actor, f store.OrderFilter, p store.Page) ([]T, string, error) {
+		run, err := a.store.GetMRPRun(ctx, ac, pathID(r))
+		if err != nil {
+			return nil, "", err
+		}
+		return list(ctx, ac, run, f, p)
+	})
 }
 
 func (a *MRP) listOrders(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	f := store.OrderFilter{MaterialID: q.id("material_id")}
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	run, err := a.store.GetMRPRun(r.Context(), actor(r), pathID(r))
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	os, next, err := a.store.ListPlannedOrders(r.Context(), actor(r), run, f, p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "planned_orders", os, next)
+	serveRunList(a, w, r, "planned_orders", func(q *params) store.OrderFilter {
+		return store.OrderFilter{MaterialID: q.id("material_id")}
+	}, a.store.ListPlannedOrders)
 }
 
 func (a *MRP) listExceptions(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	f := store.OrderFilter{MaterialID: q.id("material_id"), Kind: q.enum("kind", "expedite", "defer", "cancel", "release_past_due", "below_safety_stock", "lead_time_violation")}
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	run, err := a.store.GetMRPRun(r.Context(), actor(r), pathID(r))
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	xs, next, err := a.store.ListMRPExceptions(r.Context(), actor(r), run, f, p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "mrp_exceptions", xs, next)
+	serveRunList(a, w, r, "mrp_exceptions", func(q *params) store.OrderFilter {
+		return store.OrderFilter{MaterialID: q.id("material_id"), Kind: q.enum("kind", "expedite", "defer", "cancel", "release_past_due", "below_safety_stock", "lead_time_violation")}
+	}, a.store.ListMRPExceptions)
 }
 
 func (a *MRP) record(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/planta-dev/planta/libs/authn"
@@ -147,147 +148,73 @@ func (a *API) noContent(w http.ResponseWriter, r *http.Request, err error) {
 // ---- warehouses
 
 func (a *API) listWarehouses(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	f := store.WarehouseFilter{Type: q.enum("type", "principal", "obra"), Q: q.str("q")}
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	items, next, err := a.store.ListWarehouses(r.Context(), actor(r), f, p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "warehouses", items, next)
+	serveList(a, w, r, "warehouses", func(q *params) store.WarehouseFilter {
+		return store.WarehouseFilter{Type: q.enum("type", "principal", "obra"), Q: q.str("q")}
+	}, a.store.ListWarehouses)
 }
 
 func (a *API) createWarehouse(w http.ResponseWriter, r *http.Request) {
-	var in warehouse.Input
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Normalize(); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	wh, err := a.store.CreateWarehouse(r.Context(), actor(r), in)
-	a.reply(w, r, http.StatusCreated, wh, err)
+	serveCreate(a, w, r, (*warehouse.Input).Normalize, a.store.CreateWarehouse)
 }
 
 func (a *API) getWarehouse(w http.ResponseWriter, r *http.Request) {
-	wh, err := a.store.GetWarehouse(r.Context(), actor(r), pathID(r))
-	a.reply(w, r, http.StatusOK, wh, err)
+	serveGet(a, w, r, a.store.GetWarehouse)
 }
 
 func (a *API) updateWarehouse(w http.ResponseWriter, r *http.Request) {
-	if _, err := a.store.GetWarehouse(r.Context(), actor(r), pathID(r)); err != nil {
-		a.writeError(w, r, err)
-		return
+	if found(a, w, r, a.store.GetWarehouse) {
+		serveUpdate(a, w, r, (*warehouse.Input).Normalize, a.store.UpdateWarehouse)
 	}
-	var in warehouse.Input
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Normalize(); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	wh, err := a.store.UpdateWarehouse(r.Context(), actor(r), pathID(r), in)
-	a.reply(w, r, http.StatusOK, wh, err)
 }
 
 func (a *API) deleteWarehouse(w http.ResponseWriter, r *http.Request) {
-	a.noContent(w, r, a.store.DeleteWarehouse(r.Context(), actor(r), pathID(r)))
+	serveDelete(a, w, r, a.store.DeleteWarehouse)
 }
 
 // ---- materials
 
 func (a *API) listMaterials(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	f := store.MaterialFilter{Q: q.str("q"), Active: q.boolean("active"), BudgetID: q.id("budget_id"), NoBudget: q.flag("no_budget")}
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	items, next, err := a.store.ListMaterials(r.Context(), actor(r), f, p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "materials", items, next)
+	serveList(a, w, r, "materials", func(q *params) store.MaterialFilter {
+		return store.MaterialFilter{Q: q.str("q"), Active: q.boolean("active"), BudgetID: q.id("budget_id"), NoBudget: q.flag("no_budget")}
+	}, a.store.ListMaterials)
 }
 
 func (a *API) createMaterial(w http.ResponseWriter, r *http.Request) {
-	var in material.Input
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Normalize(); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	m, err := a.store.CreateMaterial(r.Context(), actor(r), in)
-	a.reply(w, r, http.StatusCreated, m, err)
+	serveCreate(a, w, r, (*material.Input).Normalize, a.store.CreateMaterial)
 }
 
 func (a *API) getMaterial(w http.ResponseWriter, r *http.Request) {
-	m, err := a.store.GetMaterial(r.Context(), actor(r), pathID(r))
-	a.reply(w, r, http.StatusOK, m, err)
+	serveGet(a, w, r, a.store.GetMaterial)
 }
 
 func (a *API) updateMaterial(w http.ResponseWriter, r *http.Request) {
-	if _, err := a.store.GetMaterial(r.Context(), actor(r), pathID(r)); err != nil {
-		a.writeError(w, r, err)
-		return
+	if found(a, w, r, a.store.GetMaterial) {
+		serveUpdate(a, w, r, (*material.Input).Normalize, a.store.UpdateMaterial)
 	}
-	var in material.Input
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Normalize(); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	m, err := a.store.UpdateMaterial(r.Context(), actor(r), pathID(r), in)
-	a.reply(w, r, http.StatusOK, m, err)
 }
 
 func (a *API) deleteMaterial(w http.ResponseWriter, r *http.Request) {
-	a.noContent(w, r, a.store.DeleteMaterial(r.Context(), actor(r), pathID(r)))
+	serveDelete(a, w, r, a.store.DeleteMaterial)
 }
 
 // ---- stock
 
 func (a *API) listLines(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	f := store.LineFilter{
-		WarehouseID: q.id("warehouse_id"), WarehouseType: q.enum("warehouse_type", "principal", "obra"),
-		MaterialID: q.id("material_id"), BudgetID: q.id("budget_id"), NoBudget: q.flag("no_budget"),
-		Frozen: q.boolean("frozen"), LowStock: q.flag("low_stock"), Q: q.str("q"),
-	}
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	items, next, err := a.store.ListLines(r.Context(), actor(r), f, p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "stock_lines", items, next)
+	serveList(a, w, r, "stock_lines", func(q *params) store.LineFilter {
+		return store.LineFilter{
+			WarehouseID: q.id("warehouse_id"), WarehouseType: q.enum("warehouse_type", "principal", "obra"),
+			MaterialID: q.id("material_id"), BudgetID: q.id("budget_id"), NoBudget: q.flag("no_budget"),
+			Frozen: q.boolean("frozen"), LowStock: q.flag("low_stock"), Q: q.str("q"),
+		}
+	}, a.store.ListLines)
 }
 
 func (a *API) getLine(w http.ResponseWriter, r *http.Request) {
-	l, err := a.store.GetLine(r.Context(), actor(r), pathID(r))
-	a.reply(w, r, http.StatusOK, l, err)
+	serveGet(a, w, r, a.store.GetLine)
 }
 
 func (a *API) patchLine(w http.ResponseWriter, r *http.Request) {
-	if _, err := a.store.GetLine(r.Context(), actor(r), pathID(r)); err != nil {
-		a.writeError(w, r, err)
+	if !found(a, w, r, a.store.GetLine) {
 		return
 	}
 	var in struct {
@@ -315,20 +242,9 @@ func (a *API) deleteLine(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) adjustLine(w http.ResponseWriter, r *http.Request) {
-	if _, err := a.store.GetLine(r.Context(), actor(r), pathID(r)); err != nil {
-		a.writeError(w, r, err)
-		return
+	if found(a, w, r, a.store.GetLine) {
+		serveUpdate(a, w, r, (*stock.AdjustInput).Validate, a.store.Adjust)
 	}
-	var in stock.AdjustInput
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Validate(); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	l, err := a.store.Adjust(r.Context(), actor(r), pathID(r), in)
-	a.reply(w, r, http.StatusOK, l, err)
 }
 
 type budgetRef struct {
@@ -339,8 +255,7 @@ func (a *API) reassignLine(w http.ResponseWriter, r *http.Request) { a.moveLine(
 func (a *API) unfreezeLine(w http.ResponseWriter, r *http.Request) { a.moveLine(w, r, true) }
 
 func (a *API) moveLine(w http.ResponseWriter, r *http.Request, unfreeze bool) {
-	if _, err := a.store.GetLine(r.Context(), actor(r), pathID(r)); err != nil {
-		a.writeError(w, r, err)
+	if !found(a, w, r, a.store.GetLine) {
 		return
 	}
 	var in budgetRef
@@ -352,50 +267,24 @@ func (a *API) moveLine(w http.ResponseWriter, r *http.Request, unfreeze bool) {
 }
 
 func (a *API) addStock(w http.ResponseWriter, r *http.Request) {
-	var in stock.AddInput
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Validate(); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	res, err := a.store.AddStock(r.Context(), actor(r), in)
-	a.reply(w, r, http.StatusCreated, res, err)
+	serveCreate(a, w, r, (*stock.AddInput).Validate, a.store.AddStock)
 }
 
 func (a *API) withdrawStock(w http.ResponseWriter, r *http.Request) {
-	var in stock.WithdrawInput
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Validate(); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	lines, err := a.store.Withdraw(r.Context(), actor(r), in)
-	a.reply(w, r, http.StatusCreated, jsonbody.List[stock.Line]{Items: lines}, err)
+	serveCreate(a, w, r, (*stock.WithdrawInput).Validate, func(ctx context.Context, ac store.Actor, in stock.WithdrawInput) (jsonbody.List[stock.Line], error) {
+		lines, err := a.store.Withdraw(ctx, ac, in)
+		return jsonbody.List[stock.Line]{Items: lines}, err
+	})
 }
 
 func (a *API) listDeletions(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	f := store.DeletionFilter{Status: q.enum("status", "pending", "lost", "returned", "restored"), WarehouseID: q.id("warehouse_id"), MaterialID: q.id("material_id"), BudgetID: q.id("budget_id")}
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	items, next, err := a.store.ListDeletions(r.Context(), actor(r), f, p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "stock_deletions", items, next)
+	serveList(a, w, r, "stock_deletions", func(q *params) store.DeletionFilter {
+		return store.DeletionFilter{Status: q.enum("status", "pending", "lost", "returned", "restored"), WarehouseID: q.id("warehouse_id"), MaterialID: q.id("material_id"), BudgetID: q.id("budget_id")}
+	}, a.store.ListDeletions)
 }
 
 func (a *API) getDeletion(w http.ResponseWriter, r *http.Request) {
-	d, err := a.store.GetDeletion(r.Context(), actor(r), pathID(r))
-	a.reply(w, r, http.StatusOK, d, err)
+	serveGet(a, w, r, a.store.GetDeletion)
 }
 
 func (a *API) resolveDeletion(to stock.DeletionStatus) http.HandlerFunc {
@@ -408,38 +297,18 @@ func (a *API) resolveDeletion(to stock.DeletionStatus) http.HandlerFunc {
 // ---- requirements
 
 func (a *API) listRequirements(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	f := store.RequirementFilter{Status: q.enum("status", "pending", "partial", "fulfilled", "cancelled"), WarehouseID: q.id("warehouse_id"),
-		BudgetID: q.id("budget_id"), From: q.date("from", false), To: q.date("to", true)}
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	items, next, err := a.store.ListRequirements(r.Context(), actor(r), f, p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "requirements", items, next)
+	serveList(a, w, r, "requirements", func(q *params) store.RequirementFilter {
+		return store.RequirementFilter{Status: q.enum("status", "pending", "partial", "fulfilled", "cancelled"), WarehouseID: q.id("warehouse_id"),
+			BudgetID: q.id("budget_id"), From: q.date("from", false), To: q.date("to", true)}
+	}, a.store.ListRequirements)
 }
 
 func (a *API) createRequirement(w http.ResponseWriter, r *http.Request) {
-	var in requirement.NewInput
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Validate(); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	req, err := a.store.CreateRequirement(r.Context(), actor(r), in)
-	a.reply(w, r, http.StatusCreated, req, err)
+	serveCreate(a, w, r, (*requirement.NewInput).Validate, a.store.CreateRequirement)
 }
 
 func (a *API) getRequirement(w http.ResponseWriter, r *http.Request) {
-	req, err := a.store.GetRequirement(r.Context(), actor(r), pathID(r))
-	a.reply(w, r, http.StatusOK, req, err)
+	serveGet(a, w, r, a.store.GetRequirement)
 }
 
 type reasonInput struct {
@@ -447,8 +316,7 @@ type reasonInput struct {
 }
 
 func (a *API) cancelRequirement(w http.ResponseWriter, r *http.Request) {
-	if _, err := a.store.GetRequirement(r.Context(), actor(r), pathID(r)); err != nil {
-		a.writeError(w, r, err)
+	if !found(a, w, r, a.store.GetRequirement) {
 		return
 	}
 	var in reasonInput
@@ -466,100 +334,49 @@ func (a *API) cancelRequirement(w http.ResponseWriter, r *http.Request) {
 // ---- dispatches
 
 func (a *API) listDispatches(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	f := store.DispatchFilter{Status: q.enum("status", "active", "cancelled"), WarehouseID: q.id("warehouse_id"), RequirementID: q.id("requirement_id"),
-		BudgetID: q.id("budget_id"), Number: q.str("number"), Received: q.boolean("received"), From: q.date("from", false), To: q.date("to", true)}
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	items, next, err := a.store.ListDispatches(r.Context(), actor(r), f, p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "dispatches", items, next)
+	serveList(a, w, r, "dispatches", func(q *params) store.DispatchFilter {
+		return store.DispatchFilter{Status: q.enum("status", "active", "cancelled"), WarehouseID: q.id("warehouse_id"), RequirementID: q.id("requirement_id"),
+			BudgetID: q.id("budget_id"), Number: q.str("number"), Received: q.boolean("received"), From: q.date("from", false), To: q.date("to", true)}
+	}, a.store.ListDispatches)
 }
 
 func (a *API) createDispatch(w http.ResponseWriter, r *http.Request) {
-	var in dispatch.Input
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Validate(); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	d, err := a.store.CreateDispatch(r.Context(), actor(r), in)
-	a.reply(w, r, http.StatusCreated, d, err)
+	serveCreate(a, w, r, (*dispatch.Input).Validate, a.store.CreateDispatch)
 }
 
 func (a *API) getDispatch(w http.ResponseWriter, r *http.Request) {
-	d, err := a.store.GetDispatch(r.Context(), actor(r), pathID(r))
-	a.reply(w, r, http.StatusOK, d, err)
+	serveGet(a, w, r, a.store.GetDispatch)
 }
 
 func (a *API) cancelDispatch(w http.ResponseWriter, r *http.Request) {
-	d, err := a.store.CancelDispatch(r.Context(), actor(r), pathID(r))
-	a.reply(w, r, http.StatusOK, d, err)
+	serveGet(a, w, r, a.store.CancelDispatch)
 }
 
 // ---- receipts
 
 func (a *API) listReceipts(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	f := store.ReceiptFilter{WarehouseID: q.id("warehouse_id"), BudgetID: q.id("budget_id"), Status: q.enum("status", "complete", "partial"),
-		Number: q.str("number"), From: q.date("from", false), To: q.date("to", true)}
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	items, next, err := a.store.ListReceipts(r.Context(), actor(r), f, p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "receipts", items, next)
+	serveList(a, w, r, "receipts", func(q *params) store.ReceiptFilter {
+		return store.ReceiptFilter{WarehouseID: q.id("warehouse_id"), BudgetID: q.id("budget_id"), Status: q.enum("status", "complete", "partial"),
+			Number: q.str("number"), From: q.date("from", false), To: q.date("to", true)}
+	}, a.store.ListReceipts)
 }
 
 func (a *API) createReceipt(w http.ResponseWriter, r *http.Request) {
-	var in receipt.Input
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Validate(); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	rc, err := a.store.CreateReceipt(r.Context(), actor(r), in)
-	a.reply(w, r, http.StatusCreated, rc, err)
+	serveCreate(a, w, r, (*receipt.Input).Validate, a.store.CreateReceipt)
 }
 
 func (a *API) getReceipt(w http.ResponseWriter, r *http.Request) {
-	rc, err := a.store.GetReceipt(r.Context(), actor(r), pathID(r))
-	a.reply(w, r, http.StatusOK, rc, err)
+	serveGet(a, w, r, a.store.GetReceipt)
 }
 
 // ---- ledger
 
 func (a *API) listMovements(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	f := store.MovementFilter{StockLineID: q.id("stock_line_id"), WarehouseID: q.id("warehouse_id"), MaterialID: q.id("material_id"),
-		BudgetID: q.id("budget_id"), Kind: q.enum("kind", "IN", "OUT", "ADJUST", "TRANSFER"), ReferenceType: q.str("reference_type"),
-		From: q.date("from", false), To: q.date("to", true)}
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	items, next, err := a.store.ListMovements(r.Context(), actor(r), f, p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "movements", items, next)
+	serveList(a, w, r, "movements", func(q *params) store.MovementFilter {
+		return store.MovementFilter{StockLineID: q.id("stock_line_id"), WarehouseID: q.id("warehouse_id"), MaterialID: q.id("material_id"),
+			BudgetID: q.id("budget_id"), Kind: q.enum("kind", "IN", "OUT", "ADJUST", "TRANSFER"), ReferenceType: q.str("reference_type"),
+			From: q.date("from", false), To: q.date("to", true)}
+	}, a.store.ListMovements)
 }
 
 func (a *API) reconcile(w http.ResponseWriter, r *http.Request) {
@@ -570,54 +387,23 @@ func (a *API) reconcile(w http.ResponseWriter, r *http.Request) {
 // ---- budgets
 
 func (a *API) listBudgets(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	f := store.BudgetFilter{Status: q.enum("status", "active", "inactive", "finished"), Q: q.str("q")}
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	items, next, err := a.store.ListBudgets(r.Context(), actor(r), f, p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "budgets", items, next)
+	serveList(a, w, r, "budgets", func(q *params) store.BudgetFilter {
+		return store.BudgetFilter{Status: q.enum("status", "active", "inactive", "finished"), Q: q.str("q")}
+	}, a.store.ListBudgets)
 }
 
 func (a *API) createBudget(w http.ResponseWriter, r *http.Request) {
-	var in budget.Input
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Normalize(); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	b, err := a.store.CreateBudget(r.Context(), actor(r), in)
-	a.reply(w, r, http.StatusCreated, b, err)
+	serveCreate(a, w, r, (*budget.Input).Normalize, a.store.CreateBudget)
 }
 
 func (a *API) getBudget(w http.ResponseWriter, r *http.Request) {
-	b, err := a.store.GetBudget(r.Context(), actor(r), pathID(r))
-	a.reply(w, r, http.StatusOK, b, err)
+	serveGet(a, w, r, a.store.GetBudget)
 }
 
 func (a *API) updateBudget(w http.ResponseWriter, r *http.Request) {
-	if _, err := a.store.GetBudget(r.Context(), actor(r), pathID(r)); err != nil {
-		a.writeError(w, r, err)
-		return
+	if found(a, w, r, a.store.GetBudget) {
+		serveUpdate(a, w, r, (*budget.Input).Normalize, a.store.UpdateBudget)
 	}
-	var in budget.Input
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Normalize(); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	b, err := a.store.UpdateBudget(r.Context(), actor(r), pathID(r), in)
-	a.reply(w, r, http.StatusOK, b, err)
 }
 
 func (a *API) deleteBudget(w http.ResponseWriter, r *http.Request) {
@@ -627,8 +413,7 @@ func (a *API) deleteBudget(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) transitionBudget(action string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if _, err := a.store.GetBudget(r.Context(), actor(r), pathID(r)); err != nil {
-			a.writeError(w, r, err)
+		if !found(a, w, r, a.store.GetBudget) {
 			return
 		}
 		var in budget.Transition
@@ -641,23 +426,11 @@ func (a *API) transitionBudget(action string) http.HandlerFunc {
 }
 
 func (a *API) listBudgetEvents(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	items, next, err := a.store.ListBudgetEvents(r.Context(), actor(r), pathID(r), p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "budget_events", items, next)
+	serveList(a, w, r, "budget_events", func(*params) string { return pathID(r) }, a.store.ListBudgetEvents)
 }
 
 func (a *API) budgetConsumption(w http.ResponseWriter, r *http.Request) {
-	c, err := a.store.Consumption(r.Context(), actor(r), pathID(r))
-	a.reply(w, r, http.StatusOK, c, err)
+	serveGet(a, w, r, a.store.Consumption)
 }
 
 func (a *API) budgetCostHistory(w http.ResponseWriter, r *http.Request) {
@@ -691,42 +464,21 @@ func (a *API) globalCostHistory(w http.ResponseWriter, r *http.Request) {
 // ---- additionals
 
 func (a *API) listAdditionals(w http.ResponseWriter, r *http.Request) {
-	q := query(r)
-	f := store.AdditionalFilter{BudgetID: q.id("budget_id"), Confirmed: q.boolean("confirmed"), Q: q.str("q")}
-	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
-		return
-	}
-	items, next, err := a.store.ListAdditionals(r.Context(), actor(r), f, p)
-	if err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	respondList(w, r, "additionals", items, next)
+	serveList(a, w, r, "additionals", func(q *params) store.AdditionalFilter {
+		return store.AdditionalFilter{BudgetID: q.id("budget_id"), Confirmed: q.boolean("confirmed"), Q: q.str("q")}
+	}, a.store.ListAdditionals)
 }
 
 func (a *API) createAdditional(w http.ResponseWriter, r *http.Request) {
-	var in budget.AdditionalInput
-	if !a.decode(w, r, &in) {
-		return
-	}
-	if err := in.Normalize(true); err != nil {
-		a.writeError(w, r, err)
-		return
-	}
-	x, err := a.store.CreateAdditional(r.Context(), actor(r), in)
-	a.reply(w, r, http.StatusCreated, x, err)
+	serveCreate(a, w, r, func(in *budget.AdditionalInput) error { return in.Normalize(true) }, a.store.CreateAdditional)
 }
 
 func (a *API) getAdditional(w http.ResponseWriter, r *http.Request) {
-	x, err := a.store.GetAdditional(r.Context(), actor(r), pathID(r))
-	a.reply(w, r, http.StatusOK, x, err)
+	serveGet(a, w, r, a.store.GetAdditional)
 }
 
 func (a *API) updateAdditional(w http.ResponseWriter, r *http.Request) {
-	if _, err := a.store.GetAdditional(r.Context(), actor(r), pathID(r)); err != nil {
-		a.writeError(w, r, err)
+	if !found(a, w, r, a.store.GetAdditional) {
 		return
 	}
 	var in struct {
@@ -749,12 +501,11 @@ func (a *API) updateAdditional(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) deleteAdditional(w http.ResponseWriter, r *http.Request) {
-	a.noContent(w, r, a.store.DeleteAdditional(r.Context(), actor(r), pathID(r)))
+	serveDelete(a, w, r, a.store.DeleteAdditional)
 }
 
 func (a *API) confirmAdditional(w http.ResponseWriter, r *http.Request) {
-	if _, err := a.store.GetAdditional(r.Context(), actor(r), pathID(r)); err != nil {
-		a.writeError(w, r, err)
+	if !found(a, w, r, a.store.GetAdditional) {
 		return
 	}
 	var in struct {

@@ -345,33 +345,13 @@ func (s *Store) ListDispatches(ctx context.Context, a Actor, f DispatchFilter, p
 	if f.To != nil {
 		w.add("d.dispatched_at < ?", *f.To)
 	}
-	rows, err := s.pool.Query(ctx, dispatchSelect+w.page("d.id", p), w.args...)
-	if err != nil {
-		return nil, "", err
-	}
-	items, err := collect(rows, func(r pgx.Rows) (dispatch.Dispatch, error) { return scanDispatch(r) })
-	if err != nil {
-		return nil, "", err
-	}
-	items, next := trimPage(items, p, func(d dispatch.Dispatch) string { return d.ID })
-	for i := range items {
-		if err := s.loadDispatchItems(ctx, &items[i]); err != nil {
-			return nil, "", err
-		}
-	}
-	return items, next, nil
+	q := dispatchSelect + w.page("d.id", p) // adds the cursor to w.args
+	return listWithItems(ctx, s, q, w.args, p, scanDispatch, func(d dispatch.Dispatch) string { return d.ID }, s.loadDispatchItems)
 }
 
 // GetDispatch returns one dispatch.
 func (s *Store) GetDispatch(ctx context.Context, a Actor, id string) (dispatch.Dispatch, error) {
-	if err := checkID("dispatch", "id", id); err != nil {
-		return dispatch.Dispatch{}, err
-	}
-	d, err := scanDispatch(s.pool.QueryRow(ctx, dispatchSelect+` WHERE d.tenant_id = $1 AND d.id = $2`, a.TenantID, id))
-	if err != nil {
-		return dispatch.Dispatch{}, notFound(err, "dispatch", "id")
-	}
-	return d, s.loadDispatchItems(ctx, &d)
+	return getWithItems(ctx, s, "dispatch", dispatchSelect+` WHERE d.tenant_id = $1 AND d.id = $2`, a, id, scanDispatch, s.loadDispatchItems)
 }
 
 func (s *Store) loadDispatchItems(ctx context.Context, d *dispatch.Dispatch) error {

@@ -145,33 +145,13 @@ func (s *Store) ListReceipts(ctx context.Context, a Actor, f ReceiptFilter, p Pa
 	if f.To != nil {
 		w.add("rc.received_at < ?", *f.To)
 	}
-	rows, err := s.pool.Query(ctx, receiptSelect+w.page("rc.id", p), w.args...)
-	if err != nil {
-		return nil, "", err
-	}
-	items, err := collect(rows, func(r pgx.Rows) (receipt.Receipt, error) { return scanReceipt(r) })
-	if err != nil {
-		return nil, "", err
-	}
-	items, next := trimPage(items, p, func(r receipt.Receipt) string { return r.ID })
-	for i := range items {
-		if err := s.loadReceiptItems(ctx, &items[i]); err != nil {
-			return nil, "", err
-		}
-	}
-	return items, next, nil
+	q := receiptSelect + w.page("rc.id", p) // adds the cursor to w.args
+	return listWithItems(ctx, s, q, w.args, p, scanReceipt, func(r receipt.Receipt) string { return r.ID }, s.loadReceiptItems)
 }
 
 // GetReceipt returns one receipt.
 func (s *Store) GetReceipt(ctx context.Context, a Actor, id string) (receipt.Receipt, error) {
-	if err := checkID("receipt", "id", id); err != nil {
-		return receipt.Receipt{}, err
-	}
-	r, err := scanReceipt(s.pool.QueryRow(ctx, receiptSelect+` WHERE rc.tenant_id = $1 AND rc.id = $2`, a.TenantID, id))
-	if err != nil {
-		return receipt.Receipt{}, notFound(err, "receipt", "id")
-	}
-	return r, s.loadReceiptItems(ctx, &r)
+	return getWithItems(ctx, s, "receipt", receiptSelect+` WHERE rc.tenant_id = $1 AND rc.id = $2`, a, id, scanReceipt, s.loadReceiptItems)
 }
 
 func (s *Store) loadReceiptItems(ctx context.Context, r *receipt.Receipt) error {

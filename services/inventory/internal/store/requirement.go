@@ -376,33 +376,13 @@ func (s *Store) ListRequirements(ctx context.Context, a Actor, f RequirementFilt
 	if f.To != nil {
 		w.add("r.created_at < ?", *f.To)
 	}
-	rows, err := s.pool.Query(ctx, requirementSelect+w.page("r.id", p), w.args...)
-	if err != nil {
-		return nil, "", err
-	}
-	items, err := collect(rows, func(r pgx.Rows) (requirement.Requirement, error) { return scanRequirement(r) })
-	if err != nil {
-		return nil, "", err
-	}
-	items, next := trimPage(items, p, func(r requirement.Requirement) string { return r.ID })
-	for i := range items {
-		if err := s.loadItems(ctx, &items[i]); err != nil {
-			return nil, "", err
-		}
-	}
-	return items, next, nil
+	q := requirementSelect + w.page("r.id", p) // adds the cursor to w.args
+	return listWithItems(ctx, s, q, w.args, p, scanRequirement, func(r requirement.Requirement) string { return r.ID }, s.loadItems)
 }
 
 // GetRequirement returns one requirement with its items.
 func (s *Store) GetRequirement(ctx context.Context, a Actor, id string) (requirement.Requirement, error) {
-	if err := checkID("requirement", "id", id); err != nil {
-		return requirement.Requirement{}, err
-	}
-	r, err := scanRequirement(s.pool.QueryRow(ctx, requirementSelect+` WHERE r.tenant_id = $1 AND r.id = $2`, a.TenantID, id))
-	if err != nil {
-		return requirement.Requirement{}, notFound(err, "requirement", "id")
-	}
-	return r, s.loadItems(ctx, &r)
+	return getWithItems(ctx, s, "requirement", requirementSelect+` WHERE r.tenant_id = $1 AND r.id = $2`, a, id, scanRequirement, s.loadItems)
 }
 
 func (s *Store) loadItems(ctx context.Context, r *requirement.Requirement) error {

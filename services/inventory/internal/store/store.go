@@ -244,3 +244,38 @@ func optID(s *string) any {
 	}
 	return *s
 }
+
+// listWithItems runs a list query, trims the page, and loads each row's items.
+func listWithItems[T any](ctx context.Context, s *Store, query string, args []any, p Page, scan func(pgx.Row) (T, error),
+	id func(T) string, load func(context.Context, *T) error) ([]T, string, error) {
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	items, err := collect(rows, func(r pgx.Rows) (T, error) { return scan(r) })
+	if err != nil {
+		return nil, "", err
+	}
+	items, next := trimPage(items, p, id)
+	for i := range items {
+		if err := load(ctx, &items[i]); err != nil {
+			return nil, "", err
+		}
+	}
+	return items, next, nil
+}
+
+// getWithItems returns the tenant's row id (what names it in a not-found) with its
+// items; query takes the tenant as $1 and the id as $2.
+func getWithItems[T any](ctx context.Context, s *Store, what, query string, a Actor, id string, scan func(pgx.Row) (T, error),
+	load func(context.Context, *T) error) (T, error) {
+	var zero T
+	if err := checkID(what, "id", id); err != nil {
+		return zero, err
+	}
+	x, err := scan(s.pool.QueryRow(ctx, query, a.TenantID, id))
+	if err != nil {
+		return zero, notFound(err, what, "id")
+	}
+	return x, load(ctx, &x)
+}
