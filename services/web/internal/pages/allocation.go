@@ -90,8 +90,9 @@ func (s *Site) rooms(w http.ResponseWriter, r *http.Request) {
 
 // semestersData is the semesters page, with the last import report or solver job.
 type semestersData struct {
-	Semesters []allocation.Semester
-	Report    *allocation.ImportReport
+	Semesters    []allocation.Semester
+	Report       *allocation.ImportReport
+	Publications map[int64][]allocation.Publication
 }
 
 func (s *Site) semesters(w http.ResponseWriter, r *http.Request) {
@@ -104,7 +105,16 @@ func (s *Site) renderSemesters(w http.ResponseWriter, r *http.Request, v *View, 
 		s.fail(w, r, err)
 		return
 	}
-	v.Data = semestersData{Semesters: list, Report: rep}
+	pubs := map[int64][]allocation.Publication{}
+	for _, x := range list {
+		p, err := s.api.Allocation.Publications(ctxFor(r), x.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		pubs[x.ID] = p
+	}
+	v.Data = semestersData{Semesters: list, Report: rep, Publications: pubs}
 	s.render(w, r, status, "semesters", v)
 }
 
@@ -167,7 +177,7 @@ func (s *Site) importDemands(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Site) solve(w http.ResponseWriter, r *http.Request) {
-	job, err := s.api.Allocation.Solve(ctxFor(r), pathInt(r, "id"))
+	job, err := s.api.Allocation.SolveWithMode(ctxFor(r), pathInt(r, "id"), r.PostFormValue("mode"))
 	if err != nil {
 		v := s.view(r)
 		if s.formErrors(v, err) {
@@ -184,6 +194,8 @@ func (s *Site) solve(w http.ResponseWriter, r *http.Request) {
 type jobData struct {
 	Job      allocation.SolveJob
 	Progress map[string]any
+	// RoomNames names the rooms of the result's moves (loaded only when there are some).
+	RoomNames map[int64]string
 }
 
 // solveJob shows a run's progress; while it runs, htmx refreshes the panel every second
@@ -197,6 +209,17 @@ func (s *Site) solveJob(w http.ResponseWriter, r *http.Request) {
 	}
 	d := jobData{Job: job}
 	_ = json.Unmarshal(job.Progress, &d.Progress)
+	if job.Result != nil && len(job.Result.Moves) > 0 {
+		rooms, err := s.api.Allocation.Rooms(ctxFor(r))
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.RoomNames = map[int64]string{}
+		for _, x := range rooms {
+			d.RoomNames[x.ID] = x.Building + " · " + x.Name
+		}
+	}
 	v.Data = d
 	if r.Header.Get("HX-Request") == "true" {
 		s.renderBlock(w, r, "solve_job", "job", v)
@@ -276,22 +299,7 @@ func (s *Site) renderReservations(w http.ResponseWriter, r *http.Request, v *Vie
 
 func (s *Site) createReservation(w http.ResponseWriter, r *http.Request) {
 	room, _ := strconv.ParseInt(r.PostFormValue("room_id"), 10, 64)
-	rec := map[string]any{"kind": r.PostFormValue("kind"), "start": r.PostFormValue("start")}
-	if c, err := strconv.Atoi(r.PostFormValue("count")); err == nil && c > 0 {
-		rec["count"] = c
-	}
-	if u := r.PostFormValue("until"); u != "" {
-		rec["until"] = u
-	}
-	if wd := r.PostForm["weekdays"]; len(wd) > 0 {
-		var days []int
-		for _, d := range wd {
-			if n, err := strconv.Atoi(d); err == nil {
-				days = append(days, n)
-			}
-		}
-		rec["weekdays"] = days
-	}
+	rec := recurrenceInput(r)
 	in := map[string]any{"room_id": room, "title": strings.TrimSpace(r.PostFormValue("title")),
 		"requester": strings.TrimSpace(r.PostFormValue("requester")), "responsible": strings.TrimSpace(r.PostFormValue("responsible")),
 		"blocks": r.PostForm["blocks"], "recurrence": rec}

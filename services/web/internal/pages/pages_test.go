@@ -143,8 +143,22 @@ func stubAPI(t testing.TB) *httptest.Server {
 	} {
 		routes[k] = v
 	}
+	for k, v := range screenRoutes {
+		routes[k] = v
+	}
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Method + " " + r.URL.Path
+		if r.Method != http.MethodGet {
+			body, _ := io.ReadAll(r.Body)
+			recordRequest(key, r.URL.RawQuery, body)
+			r.Body = io.NopCloser(strings.NewReader(string(body)))
+		}
+		if refused, ok := screenRefusals[key]; ok {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(refused.status)
+			_, _ = io.WriteString(w, refused.body)
+			return
+		}
 		if refused, ok := mrpRefusals[key]; ok {
 			w.Header().Set("Content-Type", "application/problem+json")
 			w.WriteHeader(http.StatusUnprocessableEntity)

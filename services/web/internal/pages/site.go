@@ -105,8 +105,24 @@ func New(api Clients, cfg Config, catalog *i18n.Catalog, assets *static.Assets, 
 			return *p
 		},
 		"ruleTarget": ruleTarget,
-		"pct":        func(f float64) string { return strconv.Itoa(int(f+0.5)) + " %" },
-		"i64":        func(n int64) string { return strconv.FormatInt(n, 10) },
+		// ts formats an RFC 3339 timestamp string in the page's time zone.
+		"ts": func(l i18n.Locale, s string) string {
+			t, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				return s
+			}
+			return l.DateTime(t)
+		},
+		// fv is a form field's value: what was submitted (a refused form shown again),
+		// else the stored value.
+		"fv": func(v *View, name string, stored any) any {
+			if _, ok := v.Form[name]; ok {
+				return v.Form.Get(name)
+			}
+			return stored
+		},
+		"pct": func(f float64) string { return strconv.Itoa(int(f+0.5)) + " %" },
+		"i64": func(n int64) string { return strconv.FormatInt(n, 10) },
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -237,7 +253,9 @@ func (s *Site) nav(p *authn.Principal, current string) []NavItem {
 		add("/allocation/allocations", "nav.allocations")
 		add("/allocation/grid", "nav.grid")
 		add("/allocation/reservations", "nav.reservations")
+		add("/allocation/holds", "nav.holds")
 		add("/allocation/reports", "nav.reports")
+		add("/allocation/change-log", "nav.change_log")
 		add("/public", "nav.public")
 	}
 	if p != nil {

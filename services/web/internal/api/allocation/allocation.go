@@ -103,13 +103,16 @@ type ImportReport struct {
 
 // SolveJob is a background solver run.
 type SolveJob struct {
-	ID         string          `json:"id"`
-	SemesterID int64           `json:"semester_id"`
-	Status     string          `json:"status"`
-	Progress   json.RawMessage `json:"progress"`
-	Result     *SolveResult    `json:"result,omitempty"`
-	Error      string          `json:"error,omitempty"`
-	CreatedAt  string          `json:"created_at"`
+	ID         string `json:"id"`
+	SemesterID int64  `json:"semester_id"`
+	Status     string `json:"status"`
+	Mode       string `json:"mode"`
+	// CancelRequested is set by a cancel request until the running job stops.
+	CancelRequested bool            `json:"cancel_requested"`
+	Progress        json.RawMessage `json:"progress"`
+	Result          *SolveResult    `json:"result,omitempty"`
+	Error           string          `json:"error,omitempty"`
+	CreatedAt       string          `json:"created_at"`
 }
 
 // SolveResult summarises a finished run.
@@ -121,7 +124,20 @@ type SolveResult struct {
 	SoftScore        int   `json:"soft_score"`
 	SoftUpperBound   int   `json:"soft_upper_bound"`
 	DurationMS       int64 `json:"duration_ms"`
-	Unplaced         []struct {
+	// PublishedSectionDays counts the latest publication's section-days that still
+	// exist; PublishedMoved how many of them now have another room or none (Moves).
+	PublishedSectionDays int      `json:"published_section_days"`
+	PublishedMoved       int      `json:"published_moved"`
+	Notes                []string `json:"notes"`
+	Moves                []struct {
+		DemandID       int64  `json:"demand_id"`
+		DisciplineCode string `json:"discipline_code"`
+		Section        string `json:"section"`
+		Day            int    `json:"day"`
+		FromRoomID     int64  `json:"from_room_id"`
+		ToRoomID       int64  `json:"to_room_id"`
+	} `json:"moves"`
+	Unplaced []struct {
 		DemandID       int64  `json:"demand_id"`
 		DisciplineCode string `json:"discipline_code"`
 		Section        string `json:"section"`

@@ -56,6 +56,7 @@ type MaterialInput struct {
 	Description string   `json:"description"`
 	PricePEN    *Decimal `json:"price_pen,omitempty"`
 	PriceUSD    *Decimal `json:"price_usd,omitempty"`
+	Active      *bool    `json:"active,omitempty"`
 }
 
 // StockLine is the stock of one material in one warehouse for one budget.
