@@ -203,8 +203,10 @@ func TestBrowserJourneys(t *testing.T) {
 		b.t = t
 		// Switch the language with the header's selector (a cookie the pages honour).
 		b.open("/public")
-		b.run(chromedp.SetValue("#lang-select", "es", chromedp.ByQuery), chromedp.Submit("form.lang", chromedp.ByQuery),
-			chromedp.WaitVisible(`html[lang="es"]`, chromedp.ByQuery))
+		// The selector submits itself on change (app.js, data-autosubmit): wait for the new
+		// document rather than submitting too (a second submit raced that navigation).
+		b.run(chromedp.Evaluate(`window.__planta_old = true`, nil), chromedp.SetValue("#lang-select", "es", chromedp.ByQuery))
+		b.waitNewDocument("choosing Español", `document.documentElement.lang === "es"`)
 		b.visit("public", "/public")
 		b.visit("public-search", "/public/search")
 	})

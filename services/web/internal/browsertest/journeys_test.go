@@ -2,6 +2,7 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -39,20 +40,30 @@ func (b *browser) evalAsync(js string) string {
 // old one is marked first, so a page that still shows "main" does not count).
 func (b *browser) submit(sel string) {
 	b.t.Helper()
-	b.run(chromedp.Evaluate(`window.__planta_old = true`, nil), chromedp.Submit(sel, chromedp.ByQuery))
+	// The form is submitted from a timer, after this call has returned: chromedp.Submit
+	// could race the navigation it starts ("No node with given id found").
+	b.run(chromedp.Evaluate(`window.__planta_old = true; (() => { const el = document.querySelector(`+strconv.Quote(sel)+`);
+		const f = el.tagName === "FORM" ? el : el.form; setTimeout(() => f.submit(), 0); return true })()`, nil))
+	b.waitNewDocument("submitting "+sel, "true")
+}
+
+// waitNewDocument waits until a document loaded after window.__planta_old was set shows
+// "main" and cond (JavaScript) holds.
+func (b *browser) waitNewDocument(what, cond string) {
+	b.t.Helper()
 	deadline := time.Now().Add(25 * time.Second)
 	for time.Now().Before(deadline) {
 		var done bool
 		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
 		// Errors are expected while the old document is torn down: retry.
-		err := chromedp.Run(ctx, chromedp.Evaluate(`!window.__planta_old && document.readyState === "complete" && !!document.querySelector("main")`, &done))
+		err := chromedp.Run(ctx, chromedp.Evaluate(`!window.__planta_old && document.readyState === "complete" && !!document.querySelector("main") && (`+cond+`)`, &done))
 		cancel()
 		if err == nil && done {
 			return
 		}
 		time.Sleep(30 * time.Millisecond)
 	}
-	b.t.Fatalf("no new page after submitting %s (at %s)", sel, b.location())
+	b.t.Fatalf("no new page after %s (at %s)", what, b.location())
 }
 
 // changeForcedPassword completes the first-login password change when identity asks for it.
@@ -284,6 +295,39 @@ func allocationJourney(t *testing.T, p *platform, b *browser, superToken string)
 		t.Fatalf("after the move the allocation is in %q: %s", r, b.text("main"))
 	}
 	b.shot("allocation-moved")
+
+	// The screens added last, with data in them: a publication, a reservation in the new
+	// room, one demand's edit page, room holds and the change log (axe + screenshots).
+	var pub struct{ ID int64 }
+	if st := p.api(t, "POST", "/api/v1/allocation/semesters/"+semID+"/publish", tok.Token, map[string]string{"note": "Jornada <b>web</b>"}, &pub); st != 201 {
+		t.Fatalf("publish: %d", st)
+	}
+	day := time.Now().AddDate(0, 0, 14)
+	for day.Weekday() == time.Sunday {
+		day = day.AddDate(0, 0, 1)
+	}
+	var res struct{ ID int64 }
+	if st := p.api(t, "POST", "/api/v1/allocation/reservations", tok.Token, map[string]any{"room_id": json.Number(free), "title": "Colegiado <i>web</i>",
+		"requester": "Secretaria", "blocks": []string{"M1", "M2"}, "recurrence": map[string]any{"kind": "single", "start": day.Format("2006-01-02")}}, &res); st != 201 {
+		t.Fatalf("create a reservation: %d", st)
+	}
+	var demands struct{ Items []struct{ ID int64 } }
+	p.api(t, "GET", "/api/v1/allocation/demands?limit=1&semester_id="+semID, tok.Token, nil, &demands)
+	if len(demands.Items) == 0 {
+		t.Fatal("no demand after the import")
+	}
+	for _, pg := range []struct{ name, path string }{
+		{"allocation-publication", fmt.Sprintf("/allocation/publications/%d", pub.ID)},
+		{"allocation-reservation", fmt.Sprintf("/allocation/reservations/%d", res.ID)},
+		{"allocation-demand", fmt.Sprintf("/allocation/demands/%d", demands.Items[0].ID)},
+		{"allocation-holds", "/allocation/holds"},
+		{"allocation-change-log", "/allocation/change-log"},
+	} {
+		b.visit(pg.name, pg.path)
+	}
+	if l := b.text("#change-log-table"); !strings.Contains(l, ":") || strings.Contains(l, "{\"") {
+		t.Errorf("change log detail is not key: value lines: %.300s", l)
+	}
 
 	// The public weekly grid of the room shows the class, without login.
 	b.logout()

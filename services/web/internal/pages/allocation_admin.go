@@ -453,7 +453,10 @@ func (s *Site) withSemester(r *http.Request, d *semesterList) error {
 }
 
 func (s *Site) demands(w http.ResponseWriter, r *http.Request) {
-	v := s.view(r)
+	s.renderDemands(w, r, s.view(r), http.StatusOK)
+}
+
+func (s *Site) renderDemands(w http.ResponseWriter, r *http.Request, v *View, status int) {
 	var d semesterList
 	if err := s.withSemester(r, &d); err != nil {
 		s.fail(w, r, err)
@@ -471,7 +474,7 @@ func (s *Site) demands(w http.ResponseWriter, r *http.Request) {
 		d.CSV = allocation.AdminBase + "/demands.csv?" + q.Encode()
 	}
 	v.Data = d
-	s.render(w, r, http.StatusOK, "demands", v)
+	s.render(w, r, status, "demands", v)
 }
 
 func (s *Site) allocations(w http.ResponseWriter, r *http.Request) {
@@ -591,7 +594,10 @@ type heatCell struct {
 }
 
 func (s *Site) reports(w http.ResponseWriter, r *http.Request) {
-	v := s.view(r)
+	s.renderReports(w, r, s.view(r), http.StatusOK)
+}
+
+func (s *Site) renderReports(w http.ResponseWriter, r *http.Request, v *View, status int) {
 	ctx := ctxFor(r)
 	var d reportsData
 	if err := s.withSemester(r, &d.semesterList); err != nil {
@@ -608,7 +614,9 @@ func (s *Site) reports(w http.ResponseWriter, r *http.Request) {
 		if d.Heatmap, err = s.api.Allocation.Heatmap(ctx, id); err == nil {
 			if d.Buildings, err = s.api.Allocation.BuildingsReport(ctx, id); err == nil {
 				if d.UnderUsed, err = s.api.Allocation.UnderUsed(ctx, id, d.Threshold); err == nil {
-					d.Unallocated, err = s.api.Allocation.Unallocated(ctx, id)
+					if d.Unallocated, err = s.api.Allocation.Unallocated(ctx, id); err == nil && len(d.Unallocated) > 0 {
+						d.Rooms, err = s.api.Allocation.Rooms(ctx)
+					}
 				}
 			}
 		}
@@ -652,7 +660,7 @@ func (s *Site) reports(w http.ResponseWriter, r *http.Request) {
 		d.Chart = map[string]any{"type": "bar", "labels": labels, "datasets": []map[string]any{{"label": v.L.T("report.avg_occupancy"), "data": dayAvg}}}
 	}
 	v.Data = d
-	s.render(w, r, http.StatusOK, "reports", v)
+	s.render(w, r, status, "reports", v)
 }
 
 // --- public calendar and free now ---

@@ -146,12 +146,18 @@ func stubAPI(t testing.TB) *httptest.Server {
 	for k, v := range screenRoutes {
 		routes[k] = v
 	}
+	for k, v := range moreRoutes {
+		routes[k] = v
+	}
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Method + " " + r.URL.Path
 		if r.Method != http.MethodGet {
 			body, _ := io.ReadAll(r.Body)
 			recordRequest(key, r.URL.RawQuery, body)
 			r.Body = io.NopCloser(strings.NewReader(string(body)))
+		}
+		if moreStub(w, r, key) {
+			return
 		}
 		if refused, ok := screenRefusals[key]; ok {
 			w.Header().Set("Content-Type", "application/problem+json")

@@ -203,3 +203,8 @@ func (c *Client) BudgetEvents(ctx context.Context, id string, q url.Values) (api
 	err := c.c.Do(ctx, http.MethodGet, Base+"/budgets/"+url.PathEscape(id)+"/events", q, nil, &p)
 	return p, err
 }
+
+// UpdateBudget changes a project's name, amounts and notes (PUT /budgets/{id}).
+func (c *Client) UpdateBudget(ctx context.Context, id string, in map[string]any) error {
+	return c.c.Do(ctx, http.MethodPut, Base+"/budgets/"+url.PathEscape(id), nil, in, nil)
+}
