@@ -9,6 +9,8 @@
 # CAND defaults to a fresh build of the working tree; BASE is optional. Redis must be
 # local (its pid is read with pidof); other clients of that Redis count against it.
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DURATION=${DURATION:-8s}
@@ -23,13 +25,7 @@ TICK=$(getconf CLK_TCK)
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 WORK=$(mktemp -d)
 PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  redis-cli -u "$PLANTA_REDIS_URL" --scan --pattern "${PREFIX}*" | xargs -r redis-cli -u "$PLANTA_REDIS_URL" del >/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
 cd "$ROOT"
 if [ -z "${CAND:-}" ]; then
@@ -54,17 +50,8 @@ start_session() { # name binary public_port internal_port
     curl -fs "http://127.0.0.1:$4/readyz" >/dev/null 2>&1 && break
     sleep 0.1
   done
-  local token
-  token=$(curl -fs -H 'Content-Type: application/json' -X POST "http://127.0.0.1:$4/internal/v1/sessions" \
-    -d '{"user_id":"bench","username":"bench","role":"cliente","must_change_password":false,"ip":"127.0.0.1","user_agent":"wrk"}' |
-    sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-  [ -n "$token" ] || { echo "$1: could not create a session" >&2; exit 1; }
-  # The token goes into a file wrk reads, never onto a command line or into a URL.
-  cat >"$WORK/$1.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"token":"$token","touch":true}'
-LUA
+
+  bench_validate_script "$4" "$WORK/$1.lua" || exit 1
   NAMES+=("$1")
   URLS+=("http://127.0.0.1:$4/internal/v1/sessions/validate")
 }

@@ -11,6 +11,8 @@
 # round trip that also slides the idle timer) and against hello-world. Prints rps, p50,
 # p99 and the ratios as a Markdown table for docs/benchmarks.md.
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DURATION=${DURATION:-15s}
@@ -25,15 +27,7 @@ PREFIX="bench:$$:"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 WORK=$(mktemp -d)
 PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if command -v redis-cli >/dev/null; then
-    redis-cli -u "$PLANTA_REDIS_URL" --scan --pattern "${PREFIX}*" | xargs -r redis-cli -u "$PLANTA_REDIS_URL" del >/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 
 cd "$ROOT"
 go build -trimpath -o "$WORK/session" ./services/session/cmd/session
@@ -52,15 +46,8 @@ for _ in $(seq 100); do
 done
 curl -fs "http://127.0.0.1:$INTERNAL_PORT/readyz" >/dev/null || { cat "$WORK/session.log" >&2; exit 1; }
 
-TOKEN=$(curl -fs -H 'Content-Type: application/json' -X POST "http://127.0.0.1:$INTERNAL_PORT/internal/v1/sessions" \
-  -d '{"user_id":"bench","username":"bench","role":"cliente","must_change_password":false,"ip":"127.0.0.1","user_agent":"wrk"}' |
-  sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-[ -n "$TOKEN" ] || { echo "could not create a session" >&2; exit 1; }
-# The token goes into a file wrk reads, never onto a command line or into a URL.
-cat >"$WORK/validate.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"token":"$TOKEN","touch":true}'
+bench_validate_script "$INTERNAL_PORT" "$WORK/validate.lua" || exit 1
+cat >>"$WORK/validate.lua" <<'LUA'
 done = function(summary, latency, requests)
   io.write(string.format("non2xx %d\n", summary.errors.status))
 end
@@ -95,7 +82,7 @@ read -r S_RPS S_P50 S_P99 < <(run validate "http://127.0.0.1:$INTERNAL_PORT/inte
 
 # The session must still be valid after the run (wrk counted no non-2xx answers above).
 curl -fs -H 'Content-Type: application/json' -X POST "http://127.0.0.1:$INTERNAL_PORT/internal/v1/sessions/validate" \
-  -d "{\"token\":\"$TOKEN\",\"touch\":false}" >/dev/null
+  --data @"$WORK/validate.lua.check" >/dev/null
 
 H50=$(to_ms "$H_P50"); H99=$(to_ms "$H_P99"); S50=$(to_ms "$S_P50"); S99=$(to_ms "$S_P99")
 RPS_RATIO=$(awk -v a="$S_RPS" -v b="$H_RPS" 'BEGIN { printf "%.2f", a / b }')

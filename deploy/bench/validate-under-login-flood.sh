@@ -10,6 +10,8 @@
 # users (each costs a dummy bcrypt compare) from 50 more connections. Loopback only,
 # bounded in time. Needs wrk, curl, Postgres and Redis as for `make test`.
 set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DURATION=${DURATION:-10s}
 export PLANTA_REDIS_URL=${PLANTA_REDIS_URL:-redis://127.0.0.1:6379/0}
@@ -20,11 +22,8 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  bench_cleanup
   psql "$ADMIN_PG" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-  redis-cli -u "$PLANTA_REDIS_URL" --scan --pattern "${PREFIX}*" | xargs -r redis-cli -u "$PLANTA_REDIS_URL" del >/dev/null 2>&1 || true
-  rm -rf "$WORK"
 }
 trap cleanup EXIT
 cd "$ROOT"
@@ -46,15 +45,7 @@ for _ in $(seq 200); do
   curl -fs http://127.0.0.1:19102/readyz >/dev/null 2>&1 && curl -fs http://127.0.0.1:19101/readyz >/dev/null 2>&1 && break
   sleep 0.1
 done
-TOKEN=$(curl -fs -H 'Content-Type: application/json' -X POST http://127.0.0.1:19102/internal/v1/sessions \
-  -d '{"user_id":"bench","username":"bench","role":"cliente","must_change_password":false,"ip":"127.0.0.1","user_agent":"wrk"}' |
-  sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-[ -n "$TOKEN" ] || { echo "could not create a session" >&2; exit 1; }
-cat >"$WORK/validate.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"token":"$TOKEN","touch":true}'
-LUA
+bench_validate_script 19102 "$WORK/validate.lua" || exit 1
 cat >"$WORK/flood.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
