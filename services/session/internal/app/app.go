@@ -4,6 +4,8 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace/noop"
@@ -20,7 +22,15 @@ import (
 const (
 	EnvIdleTimeout      = "PLANTA_SESSION_IDLE_TIMEOUT"
 	EnvAbsoluteLifetime = "PLANTA_SESSION_ABSOLUTE_LIFETIME"
+	// EnvValidateCacheTTL is how long a validation may be answered from memory after a
+	// touching round trip (0 turns the cache off); EnvValidateCacheSize bounds it.
+	EnvValidateCacheTTL  = "PLANTA_SESSION_VALIDATE_CACHE_TTL"
+	EnvValidateCacheSize = "PLANTA_SESSION_VALIDATE_CACHE_SIZE"
 )
+
+// DefaultValidateCacheTTL: one Redis round trip per second per busy session, and the
+// idle timer slides at that resolution (30 min idle: 0.06 %).
+const DefaultValidateCacheTTL = time.Second
 
 // Spec describes the session service to the common main. The session service validates
 // tokens in-process (Spec.Validator), so its own public routes never call it over HTTP.
@@ -54,14 +64,29 @@ func (w *wiring) manager(d *service.Deps) *session.Manager {
 	cfg.IdleTimeout = d.Env.Duration(EnvIdleTimeout, cfg.IdleTimeout)
 	cfg.AbsoluteLifetime = d.Env.Duration(EnvAbsoluteLifetime, cfg.AbsoluteLifetime)
 	d.Env.Check(cfg.Check())
+	cacheTTL := d.Env.Duration(EnvValidateCacheTTL, DefaultValidateCacheTTL)
+	if cacheTTL < 0 || cacheTTL >= cfg.IdleTimeout {
+		d.Env.Check(fmt.Errorf("%s must be between 0 (off) and the idle timeout %s, got %s", EnvValidateCacheTTL, cfg.IdleTimeout, cacheTTL))
+	}
 	st := store.NewWithValidateClient(d.Redis, validateClient(d), d.Keys)
 	d.OnShutdown(st.Close) // stop the validate pipeliner before the Redis client closes
 	d.Tel.Registry.MustRegister(session.NewActiveCollector(st, nil))
 	w.m = session.NewManager(st, cfg, session.Options{
-		Logger:         d.Log,
-		TracerProvider: d.Tel.TracerProvider,
-		Metrics:        session.NewMetrics(d.Tel.Registry),
+		Logger:            d.Log,
+		TracerProvider:    d.Tel.TracerProvider,
+		Metrics:           session.NewMetrics(d.Tel.Registry),
+		ValidateCacheTTL:  cacheTTL,
+		ValidateCacheSize: d.Env.Int(EnvValidateCacheSize, session.DefaultValidateCacheSize, 1, 10_000_000),
 	})
+	if cacheTTL > 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			w.m.WatchRevocations(ctx, st)
+		}()
+		d.OnShutdown(func() { cancel(); <-done }) // before the Redis client closes
+	}
 	return w.m
 }
 

@@ -496,12 +496,17 @@ func TestRedisDownAnswers503AndRecovers(t *testing.T) {
 	rs.start()
 	t.Cleanup(rs.stop)
 	s := start(t, fmt.Sprintf("redis://127.0.0.1:%d/0", rs.port), redisx.Keyspace{Prefix: "planta:"})
+	s.waitFeed(1)
 	before := s.login("u1", "cliente")
 	if s.validate(before.Token, true).status != 200 {
 		t.Fatal("validate before the outage")
 	}
+	s.validate(before.Token, true) // answered from the validation cache
 
 	rs.stop()
+	// The revocation feed's connection dies with the server: the cache is dropped as
+	// soon as that is read, and from then on every validation needs Redis.
+	s.waitFeed(0)
 	if r := s.validate(before.Token, true); r.status != 503 || r.ctype != "application/problem+json" {
 		t.Fatalf("validate with Redis down: %d %s, want 503 (never allow)", r.status, r.body)
 	}
@@ -521,6 +526,7 @@ func TestRedisDownAnswers503AndRecovers(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	s.waitFeed(1) // resubscribed by itself
 	// That Redis kept nothing (--save ''): the old session is gone, which is a 401, not a 503.
 	if r := s.validate(before.Token, true); r.status != 401 {
 		t.Fatalf("old session after a Redis restart without persistence: %d", r.status)
@@ -534,17 +540,44 @@ func TestRedisDownAnswers503AndRecovers(t *testing.T) {
 	}
 }
 
+// waitFeed waits until planta_session_revocation_feed_up is want.
+func (s *svc) waitFeed(want float64) {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		families, err := s.deps.Tel.Registry.Gather()
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		for _, f := range families {
+			if f.GetName() == "planta_session_revocation_feed_up" && f.GetMetric()[0].GetGauge().GetValue() == want {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("planta_session_revocation_feed_up did not become %v", want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func TestMetricsExposed(t *testing.T) {
 	s := newSvc(t)
+	s.waitFeed(1)
 	tok := s.login("u1", "cliente").Token
 	s.login("u2", "cliente")
+	s.validate(tok, true)
 	s.validate(tok, true)
 	do(t, s.internal.URL, "POST", "/internal/v1/sessions/revoke", "", map[string]any{"token": tok})
 	r := do(t, s.internal.URL, "GET", "/metrics", "", nil)
 	text := string(r.body)
 	for _, want := range []string{
 		`planta_sessions_active{service="session"} 1`,
-		`planta_session_validate_duration_seconds_count{result="valid",service="session"} 1`,
+		`planta_session_validate_duration_seconds_count{result="valid",service="session"} 2`,
+		`planta_session_validate_cache_total{result="hit",service="session"} 1`,
+		`planta_session_validate_cache_total{result="miss",service="session"} 1`,
+		`planta_session_validate_cache_entries{service="session"} 0`, // the logout dropped it
+		`planta_session_revocation_feed_up{service="session"} 1`,
 		`planta_sessions_created_total{kind="login",service="session"} 2`,
 		`planta_sessions_revoked_total{reason="logout",service="session"} 1`,
 	} {
@@ -570,5 +603,33 @@ func TestOpenAPIDocumentsEveryPublicRoute(t *testing.T) {
 		if _, ok := doc.Paths[r.Path][strings.ToLower(r.Method)]; !ok {
 			t.Errorf("%s %s is not in the OpenAPI document", r.Method, r.Path)
 		}
+	}
+}
+
+func TestValidateCacheSettingsAreChecked(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"TTL as long as the idle timeout": {app.EnvValidateCacheTTL: "30m"},
+		"negative TTL":                    {app.EnvValidateCacheTTL: "-1s"},
+		"TTL beyond a short idle timeout": {app.EnvIdleTimeout: "2s", app.EnvValidateCacheTTL: "5s"},
+		"size zero":                       {app.EnvValidateCacheSize: "0"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			client, keys := redistest.New(t)
+			tel, err := observability.Setup(context.Background(), observability.Options{
+				Service: "session", Version: "test", LogLevel: "error", LogOutput: io.Discard,
+				Getenv: func(string) string { return "" },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := &service.Deps{Name: "session", Tel: tel, Log: tel.Logger, Redis: client, Keys: keys,
+				Env: config.New(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, nil)}
+			if _, err := app.Spec("test").Validator(d); err != nil {
+				t.Fatal(err)
+			}
+			if d.Env.Err() == nil {
+				t.Fatalf("%v was accepted", env)
+			}
+		})
 	}
 }

@@ -74,7 +74,16 @@ type Options struct {
 	TracerProvider trace.TracerProvider
 	// Metrics records the domain metrics (none when nil).
 	Metrics *Metrics
+	// ValidateCacheTTL, when positive, lets Validate answer from memory for that long
+	// after a touching round trip found the session alive (see validCache); it needs
+	// WatchRevocations running. Zero: every validation asks the store.
+	ValidateCacheTTL time.Duration
+	// ValidateCacheSize bounds the cached sessions (DefaultValidateCacheSize when 0).
+	ValidateCacheSize int
 }
+
+// DefaultValidateCacheSize bounds the validation cache: ≈ 1 KiB per entry.
+const DefaultValidateCacheSize = 100_000
 
 // Manager applies the session rules.
 type Manager struct {
@@ -85,6 +94,7 @@ type Manager struct {
 	log     *slog.Logger
 	tracer  trace.Tracer
 	metrics *Metrics
+	cache   *validCache // nil: no cache
 }
 
 // NewManager returns a Manager over store.
@@ -104,6 +114,14 @@ func NewManager(store Store, cfg Config, opts Options) *Manager {
 		tp = noop.NewTracerProvider()
 	}
 	m.tracer = tp.Tracer("github.com/planta-dev/planta/services/session/internal/session")
+	if opts.ValidateCacheTTL > 0 {
+		size := opts.ValidateCacheSize
+		if size <= 0 {
+			size = DefaultValidateCacheSize
+		}
+		m.cache = newValidCache(opts.ValidateCacheTTL, size)
+		m.metrics.watchCache(m.cache)
+	}
 	return m
 }
 
@@ -236,25 +254,53 @@ func (m *Manager) Create(ctx context.Context, in NewSession) (token string, s Se
 }
 
 // Validate resolves a token. touch slides the idle timer: user requests do, internal
-// calls do not.
+// calls do not. With the validation cache on, a session a touching call found alive
+// less than the cache TTL ago is answered from memory (validCache says why that is
+// safe, and what it relaxes).
 func (m *Manager) Validate(ctx context.Context, token string, touch bool) (s Session, err error) {
 	// The hot path makes no span of its own: the caller's span (the HTTP server span of
 	// validate, or of the public route) gets the attributes, and the Redis call its span.
 	start := time.Now()
-	defer func() { m.metrics.validated(err, time.Since(start)) }()
-	rec, err := m.validate(ctx, token, touch)
-	if err != nil {
-		return Session{}, err
+	hit := false
+	defer func() { m.metrics.validated(err, time.Since(start), m.cache != nil, hit) }()
+	if !wellFormed(token) {
+		return Session{}, ErrInvalidSession
+	}
+	hash := HashToken(token)
+	now := m.clock()
+	rec, hit := m.cache.get(hash, now)
+	if !hit {
+		gen := m.cache.generation()
+		if rec, err = m.store.Validate(ctx, hash, now, m.cfg.IdleTimeout, touch); err != nil {
+			return Session{}, err
+		}
+		if touch {
+			m.cache.put(hash, rec, now, gen)
+		}
 	}
 	trace.SpanFromContext(ctx).SetAttributes(attribute.String("session.id", rec.ID), attribute.String("user.id", rec.UserID))
 	return rec.Session, nil
 }
 
+// validate asks the store, never the cache: for the operations that build on a session
+// (impersonation start and stop) rather than merely authenticate a request.
 func (m *Manager) validate(ctx context.Context, token string, touch bool) (Record, error) {
 	if !wellFormed(token) {
 		return Record{}, ErrInvalidSession
 	}
 	return m.store.Validate(ctx, HashToken(token), m.clock(), m.cfg.IdleTimeout, touch)
+}
+
+// forget drops the cached answers a revocation of userID's sessions (or of sessions
+// userID owns) makes wrong; with an empty userID (not known: the store failed midway)
+// it drops them all. Called after the store operation, whatever its outcome: a failed
+// call may still have been applied.
+func (m *Manager) forget(userID string) {
+	if userID == "" {
+		m.cache.forgetAll()
+		return
+	}
+	m.cache.forgetUser(userID)
 }
 
 // Revoke ends the session of token (logout). Logging out of an impersonation session
@@ -267,6 +313,9 @@ func (m *Manager) Revoke(ctx context.Context, token string) (err error) {
 		return nil
 	}
 	rec, ok, err := m.store.Delete(ctx, HashToken(token))
+	if ok || err != nil {
+		m.forget(rec.Owner)
+	}
 	if err != nil || !ok {
 		return err
 	}
@@ -274,6 +323,9 @@ func (m *Manager) Revoke(ctx context.Context, token string) (err error) {
 	m.log.InfoContext(ctx, "session revoked", "session_id", rec.ID, "user_id", rec.UserID, "reason", "logout")
 	if rec.ParentHash != "" {
 		parent, ok, err := m.store.Delete(ctx, rec.ParentHash)
+		if ok || err != nil {
+			m.forget(parent.Owner)
+		}
 		if err != nil {
 			return err
 		}
@@ -313,6 +365,7 @@ func (m *Manager) RevokeByID(ctx context.Context, userID, sessionID string) (err
 		return ErrNotFound
 	}
 	ok, err := m.store.DeleteByID(ctx, userID, sessionID)
+	m.forget(userID)
 	if err != nil {
 		return err
 	}
@@ -338,6 +391,7 @@ func (m *Manager) RevokeAll(ctx context.Context, userID, exceptSessionID string)
 	}
 	// The not-before marker only has to outlive every session it can kill.
 	n, err = m.store.RevokeAll(ctx, userID, exceptSessionID, m.clock(), m.cfg.AbsoluteLifetime+time.Minute)
+	m.forget(userID)
 	if err != nil {
 		return 0, err
 	}
@@ -429,7 +483,9 @@ func (m *Manager) StopImpersonation(ctx context.Context, token string) (newToken
 	if !now.Before(rec.ExpiresAt) {
 		return "", Session{}, ErrInvalidSession
 	}
-	if err := m.store.Replace(ctx, []string{child.TokenHash, parent.TokenHash}, rec, now, m.cfg.IdleTimeout); err != nil {
+	err = m.store.Replace(ctx, []string{child.TokenHash, parent.TokenHash}, rec, now, m.cfg.IdleTimeout)
+	m.forget(parent.Owner)
+	if err != nil {
 		return "", Session{}, err
 	}
 	span.SetAttributes(attribute.String("session.id", rec.ID), attribute.String("user.id", rec.UserID))

@@ -50,15 +50,60 @@ const (
 	absolute = 12 * time.Hour
 )
 
+// cacheTTL is the validation cache's lifetime in the fixtures: the production default.
+const cacheTTL = time.Second
+
+// newFixture is a Manager as production runs it: on a real Redis, with the validation
+// cache on and its revocation feed subscribed, so every rule below is also proven with
+// the cache in the way.
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	client, keys := redistest.New(t)
-	clock := &fakeClock{t: time.Now().UTC()}
+	return newReplica(t, client, keys, &fakeClock{t: time.Now().UTC()})
+}
+
+// newReplica is one more session service replica on the same Redis keyspace and clock.
+func newReplica(t testing.TB, client *redis.Client, keys redisx.Keyspace, clock *fakeClock) *fixture {
+	t.Helper()
 	st := store.New(client, keys)
 	t.Cleanup(st.Close)
 	m := session.NewManager(st, session.Config{IdleTimeout: idle, AbsoluteLifetime: absolute},
-		session.Options{Clock: clock.Now})
+		session.Options{Clock: clock.Now, ValidateCacheTTL: cacheTTL})
+	watch(t, m, st)
 	return &fixture{m: m, clock: clock, client: client, keys: keys, ctx: context.Background()}
+}
+
+// watch runs m's revocation feed on feed until the test ends and waits until it is live.
+func watch(t testing.TB, m *session.Manager, feed session.RevocationFeed) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	up, done := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	go func() {
+		defer close(done)
+		m.WatchRevocations(ctx, liveSignal{feed, func() { once.Do(func() { close(up) }) }})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-up:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the revocation feed did not come up")
+	}
+}
+
+// liveSignal passes a feed through and calls up when it first reports live.
+type liveSignal struct {
+	session.RevocationFeed
+	up func()
+}
+
+func (l liveSignal) Watch(ctx context.Context, revoked func(string), live func(bool)) {
+	l.RevocationFeed.Watch(ctx, revoked, func(b bool) {
+		live(b)
+		if b {
+			l.up()
+		}
+	})
 }
 
 func (f *fixture) login(t testing.TB, userID string, role session.Role) (string, session.Session) {

@@ -11,21 +11,41 @@ import (
 
 // Metrics are the session domain's Prometheus metrics.
 type Metrics struct {
-	validate *prometheus.HistogramVec
-	creates  *prometheus.CounterVec
-	revokes  *prometheus.CounterVec
+	reg prometheus.Registerer
+	// validate's children by result, resolved once: the hot path skips the label lookup.
+	validValid, validInvalid, validUnavailable prometheus.Observer
+	creates                                    *prometheus.CounterVec
+	revokes                                    *prometheus.CounterVec
+	// cacheHit and cacheMiss count validations answered from memory or the store
+	// (with the cache on); feedUp is 1 while the revocation feed is subscribed.
+	cacheHit, cacheMiss prometheus.Counter
+	feedUp              prometheus.Gauge
 }
 
 // NewMetrics registers the domain counters and the validate latency histogram on reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	f := promauto.With(reg)
 	labels := prometheus.Labels{"service": "session"}
+	cache := f.NewCounterVec(prometheus.CounterOpts{
+		Name: "planta_session_validate_cache_total", ConstLabels: labels,
+		Help: "Validations by where the answer came from (cache on): hit (memory) or miss (Redis).",
+	}, []string{"result"})
+	validate := f.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "planta_session_validate_duration_seconds", ConstLabels: labels,
+		Help:    "Latency of session validation (from the cache or one Redis round trip) by result: valid, invalid, unavailable.",
+		Buckets: []float64{.00001, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
+	}, []string{"result"})
 	return &Metrics{
-		validate: f.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "planta_session_validate_duration_seconds", ConstLabels: labels,
-			Help:    "Latency of session validation (one Redis round trip) by result: valid, invalid, unavailable.",
-			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
-		}, []string{"result"}),
+		reg:              reg,
+		validValid:       validate.WithLabelValues("valid"),
+		validInvalid:     validate.WithLabelValues("invalid"),
+		validUnavailable: validate.WithLabelValues("unavailable"),
+		cacheHit:         cache.WithLabelValues("hit"),
+		cacheMiss:        cache.WithLabelValues("miss"),
+		feedUp: f.NewGauge(prometheus.GaugeOpts{
+			Name: "planta_session_revocation_feed_up", ConstLabels: labels,
+			Help: "1 while the Redis subscription that keeps the validation cache exact is live (0: every validation goes to Redis).",
+		}),
 		creates: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "planta_sessions_created_total", ConstLabels: labels,
 			Help: "Sessions created by kind: login, impersonation, rotation (impersonation stop).",
@@ -37,18 +57,46 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 }
 
-func (m *Metrics) validated(err error, d time.Duration) {
+func (m *Metrics) validated(err error, d time.Duration, cached, hit bool) {
 	if m == nil {
 		return
 	}
-	result := "valid"
+	switch {
+	case hit:
+		m.cacheHit.Inc()
+	case cached:
+		m.cacheMiss.Inc()
+	}
+	o := m.validValid
 	switch {
 	case errors.Is(err, ErrInvalidSession):
-		result = "invalid"
+		o = m.validInvalid
 	case err != nil:
-		result = "unavailable"
+		o = m.validUnavailable
 	}
-	m.validate.WithLabelValues(result).Observe(d.Seconds())
+	o.Observe(d.Seconds())
+}
+
+// watchCache exports the number of cached sessions.
+func (m *Metrics) watchCache(c *validCache) {
+	if m == nil {
+		return
+	}
+	promauto.With(m.reg).NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "planta_session_validate_cache_entries", ConstLabels: prometheus.Labels{"service": "session"},
+		Help: "Sessions held in the validation cache.",
+	}, func() float64 { return float64(c.len()) })
+}
+
+func (m *Metrics) setFeedUp(up bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if up {
+		v = 1
+	}
+	m.feedUp.Set(v)
 }
 
 func (m *Metrics) created(kind string) {

@@ -9,6 +9,8 @@ import "github.com/redis/go-redis/v9"
 //	P user:<id>:sessions           sorted set of the session ids a user owns, score = absolute expiry (ms)
 //	P user:<id>:nbf                string, the user's not-before instant (ms)
 //	P sessions:active              sorted set of every session id, score = idle-or-absolute expiry (ms)
+//	P sessions:revoked             pub/sub channel: the owner's user id, published by every
+//	                               script that ends or weakens sessions (see Watch)
 //
 // sess:v1 was a 16-field hash. v2 packs the same fields into one string, so the hot path
 // reads one value with GET and decodes it with one struct.unpack instead of an HMGET of
@@ -51,11 +53,18 @@ local function read(key)
   return {v = v, exp = exp, ls = ls, vs = vs, id = id, uid = uid, own = own, par = par}
 end
 
+-- announce tells every replica's validation cache that sessions of (or owned by) uid
+-- changed; PUBLISH inside the script, so it is atomic with the change.
+local function announce(prefix, uid)
+  redis.call('PUBLISH', prefix .. 'sessions:revoked', uid)
+end
+
 local function remove(prefix, key, id, owner)
   redis.call('DEL', key, prefix .. 'sid:v1:' .. id)
   redis.call('ZREM', prefix .. 'sessions:active', id)
   if owner ~= '' then
     redis.call('ZREM', prefix .. 'user:' .. owner .. ':sessions', id)
+    announce(prefix, owner)
   end
 end
 
@@ -224,7 +233,7 @@ return out
 `)
 
 // revokeAllScript: KEYS[1] user's index, KEYS[2] user's not-before key; ARGV now,
-// except id, not-before ttl, prefix. Returns how many sessions it deleted.
+// except id, not-before ttl, prefix, user id. Returns how many sessions it deleted.
 var revokeAllScript = redis.NewScript(prelude + `
 local prefix = ARGV[4]
 local cur = redis.call('GET', KEYS[2])
@@ -233,6 +242,7 @@ if cur and tonumber(cur) > tonumber(nbf) then
   nbf = cur
 end
 redis.call('SET', KEYS[2], nbf, 'PX', ARGV[3])
+announce(prefix, ARGV[5])
 local n = 0
 for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   local sidkey = prefix .. 'sid:v1:' .. id

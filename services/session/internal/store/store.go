@@ -157,7 +157,7 @@ func (s *Redis) ListByOwner(ctx context.Context, owner string, now time.Time, id
 // RevokeAll implements session.Store.
 func (s *Redis) RevokeAll(ctx context.Context, userID, exceptID string, now time.Time, ttl time.Duration) (int, error) {
 	n, err := revokeAllScript.Run(ctx, s.client, []string{s.userKey(userID), s.nbfKey(userID)},
-		ms(now), exceptID, durMS(ttl), s.keys.Prefix).Int()
+		ms(now), exceptID, durMS(ttl), s.keys.Prefix, userID).Int()
 	if err != nil {
 		return 0, unavailable("revoke sessions", err)
 	}
