@@ -15,6 +15,7 @@ import (
 
 	"github.com/planta-dev/planta/services/web/internal/api/admin"
 	"github.com/planta-dev/planta/services/web/internal/api/allocation"
+	"github.com/planta-dev/planta/services/web/internal/api/apicall"
 	"github.com/planta-dev/planta/services/web/internal/api/identity"
 	"github.com/planta-dev/planta/services/web/internal/api/inventory"
 	"github.com/planta-dev/planta/services/web/internal/api/sessions"
@@ -74,6 +75,13 @@ func LoadConfig(env *config.Loader) (Config, error) {
 	return cfg, env.Err()
 }
 
+// The public schedule's answers kept for revalidation (ETag / If-None-Match): a few
+// hundred URLs (rooms, buildings, searches) of at most a few MiB in total.
+const (
+	publicCacheEntries = 512
+	publicCacheBytes   = 16 << 20
+)
+
 // Build creates the site: API clients (hc is instrumented, so every API call is a child
 // span of the page's span), catalogs, templates and assets.
 func Build(cfg Config, hc *http.Client, log *slog.Logger) (*pages.Site, error) {
@@ -90,7 +98,7 @@ func Build(cfg Config, hc *http.Client, log *slog.Logger) (*pages.Site, error) {
 		Sessions:   sessions.New(cfg.SessionAPI, hc),
 		Admin:      admin.New(cfg.AdminAPI, hc),
 		Inventory:  inventory.New(cfg.InventoryAPI, hc),
-		Allocation: allocation.New(cfg.AllocationAPI, hc),
+		Allocation: allocation.New(cfg.AllocationAPI, hc, allocation.WithPublicCache(apicall.NewETagCache(publicCacheEntries, publicCacheBytes))),
 	}, pages.Config{MRPZone: cfg.MRPZone, AllocationZone: cfg.AllocationZone, Registration: cfg.Registration},
 		catalog, assets, log)
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/planta-dev/planta/services/web/internal/i18n"
 )
 
 // chromiumPath finds Debian's chromium; the test fails (never skips) without it.
@@ -35,6 +37,8 @@ type browser struct {
 	artifacts string
 	axe       string
 	perf      map[string]pagePerf
+	// catalog gives the words the pages should show in the page's language.
+	catalog *i18n.Catalog
 }
 
 // pagePerf is what a cold load of a page cost the browser (performance entries).
@@ -67,7 +71,11 @@ func newBrowser(t *testing.T, p *platform) *browser {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	b := &browser{t: t, ctx: ctx, base: p.base, artifacts: dir, axe: string(axe), perf: map[string]pagePerf{}}
+	catalog, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &browser{t: t, ctx: ctx, base: p.base, artifacts: dir, axe: string(axe), perf: map[string]pagePerf{}, catalog: catalog}
 	// The first Run starts the browser and ties it to its context: use the long-lived one.
 	// The cache is off so every page's performance entries describe a first (cold) visit.
 	if err := chromedp.Run(ctx, network.Enable(), network.SetCacheDisabled(true), chromedp.Navigate("about:blank")); err != nil {
@@ -355,6 +363,11 @@ func TestBrowserJourneys(t *testing.T) {
 	t.Run("cliente MRP run: planned orders and the record grid", func(t *testing.T) {
 		b.t = t
 		mrpJourney(t, p, b)
+	})
+
+	t.Run("cliente projects and stock lines: edit, lifecycle, count, reassign, freeze, deletions", func(t *testing.T) {
+		b.t = t
+		stockProjectJourney(t, p, b)
 	})
 
 	t.Run("allocation admin: import, solve, adjust, public grid shows it", func(t *testing.T) {

@@ -205,6 +205,7 @@ func allocationJourney(t *testing.T, p *platform, b *browser, superToken string)
 	var allocs struct {
 		Items []struct {
 			ID             int64    `json:"id"`
+			DemandID       int64    `json:"demand_id"`
 			Day            int      `json:"day"`
 			RoomID         int64    `json:"room_id"`
 			DisciplineCode string   `json:"discipline_code"`
@@ -229,6 +230,7 @@ func allocationJourney(t *testing.T, p *platform, b *browser, superToken string)
 	}
 	type alloc = struct {
 		ID             int64    `json:"id"`
+		DemandID       int64    `json:"demand_id"`
 		Day            int      `json:"day"`
 		RoomID         int64    `json:"room_id"`
 		DisciplineCode string   `json:"discipline_code"`
@@ -329,11 +331,24 @@ func allocationJourney(t *testing.T, p *platform, b *browser, superToken string)
 		t.Errorf("change log detail is not key: value lines: %.300s", l)
 	}
 
+	demandDeletion(t, p, b, tok.Token, semID, a.DemandID)
+
 	// The public weekly grid of the room shows the class, without login.
 	b.logout()
 	b.visit("public-room-week", "/public/rooms/"+free)
 	if g := b.text("main"); !strings.Contains(g, a.DisciplineCode) {
 		t.Fatalf("public grid of room %s lacks %s:\n%s", free, a.DisciplineCode, g)
+	}
+	// Seen again, the week is revalidated: the allocation API answers 304 Not Modified and
+	// the web renders the body it kept (api/apicall.ETagCache).
+	weekRoute := []string{`route="/api/v1/public/rooms/`, `/week"`, `method="GET"`}
+	notModified, full := p.requests(t, "allocation", append(weekRoute, `code="304"`)...), p.requests(t, "allocation", append(weekRoute, `code="200"`)...)
+	b.open("/public/rooms/" + free)
+	if g := b.text("main"); !strings.Contains(g, a.DisciplineCode) {
+		t.Fatalf("public grid of room %s seen again lacks %s:\n%s", free, a.DisciplineCode, g)
+	}
+	if n, f := p.requests(t, "allocation", append(weekRoute, `code="304"`)...), p.requests(t, "allocation", append(weekRoute, `code="200"`)...); n != notModified+1 || f != full {
+		t.Errorf("the week seen again: %d more 304 and %d more 200 answers from the allocation API, want 1 and 0", n-notModified, f-full)
 	}
 	b.visit("public-building-week", fmt.Sprintf("/public/buildings/%d", room.BuildingID))
 	b.visit("public-calendar", "/public/calendar?view=week&date=2025-09-15")

@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -217,4 +218,37 @@ func (p *platform) api(t *testing.T, method, path, token string, in, out any) in
 		t.Logf("%s %s: %d %s", method, path, resp.StatusCode, data)
 	}
 	return resp.StatusCode
+}
+
+// requests sums a service's planta_http_requests_total samples (its internal /metrics)
+// whose labels contain every one of parts.
+func (p *platform) requests(t *testing.T, service string, parts ...string) int {
+	t.Helper()
+	addr := ""
+	for _, kv := range p.env[service] {
+		if v, ok := strings.CutPrefix(kv, "PLANTA_INTERNAL_ADDR="); ok {
+			addr = v
+		}
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	data, _ := io.ReadAll(resp.Body)
+	n := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		if !strings.HasPrefix(line, "planta_http_requests_total{") {
+			continue
+		}
+		labels, value, _ := strings.Cut(line, "} ")
+		match := true
+		for _, part := range parts {
+			match = match && strings.Contains(labels, part)
+		}
+		if v, err := strconv.ParseFloat(strings.TrimSpace(value), 64); match && err == nil {
+			n += int(v)
+		}
+	}
+	return n
 }

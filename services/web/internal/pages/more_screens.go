@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/planta-dev/planta/services/web/internal/api/allocation"
+	"github.com/planta-dev/planta/services/web/internal/api/apicall"
 )
 
 // --- edit a project (PUT /budgets/{id}) ---
@@ -92,6 +93,25 @@ func (s *Site) updateDemand(w http.ResponseWriter, r *http.Request) {
 	id := pathInt(r, "id")
 	_, err := s.api.Allocation.SaveDemand(ctxFor(r), id, demandInput(r))
 	s.afterWrite(w, r, err, "/allocation/demands/"+strconv.FormatInt(id, 10), "flash.saved", func(v *View, st int) { s.renderDemand(w, r, v, st) })
+}
+
+// deleteDemand deletes a demand and goes back to its semester's list (semester_id is
+// only where to go back to). The API refuses a demand that still has allocations (409
+// in-use): the list is shown again saying so.
+func (s *Site) deleteDemand(w http.ResponseWriter, r *http.Request) {
+	target := "/allocation/demands"
+	if sem := formInt(r, "semester_id"); sem > 0 {
+		target += "?semester_id=" + strconv.FormatInt(sem, 10)
+	}
+	err := s.api.Allocation.DeleteDemand(ctxFor(r), pathInt(r, "id"))
+	s.afterWrite(w, r, err, target, "flash.demand_deleted", func(v *View, st int) {
+		if p, ok := apicall.AsProblem(err); ok && p.Slug() == "in-use" {
+			v.Flash = &Flash{Kind: "error", Text: v.L.T("demand.in_use")}
+		}
+		v.Form = url.Values{}
+		_, r.URL.RawQuery, _ = strings.Cut(target, "?")
+		s.renderDemands(w, r, v, st)
+	})
 }
 
 // --- assign an unallocated section-day (POST /allocations) ---

@@ -159,6 +159,7 @@ func (s *Site) Register(rt *authn.Router, m *mux.Router) {
 	post("/allocation/demands", spaceAdmin, s.createDemand)
 	get("/allocation/demands/{id:[0-9]+}", spaceAdmin, s.demandForm)
 	post("/allocation/demands/{id:[0-9]+}", spaceAdmin, s.updateDemand)
+	post("/allocation/demands/{id:[0-9]+}/delete", spaceAdmin, s.deleteDemand)
 	get("/allocation/allocations", spaceAdmin, s.allocations)
 	post("/allocation/allocations", spaceAdmin, s.assign)
 	get("/allocation/allocations/{id:[0-9]+}", spaceAdmin, s.allocationPage)

@@ -352,10 +352,10 @@ func (c *Client) Unallocated(ctx context.Context, semesterID int64) ([]Unplaced,
 
 // Calendar lists dated entries of a day or week (date, view, room_id, building_id).
 func (c *Client) Calendar(ctx context.Context, q url.Values) (Calendar, error) {
-	return get[Calendar](ctx, c.c, PublicBase+"/calendar", q)
+	return public[Calendar](ctx, c, PublicBase+"/calendar", q)
 }
 
 // FreeRooms lists the rooms free at the current (or next) block.
 func (c *Client) FreeRooms(ctx context.Context) (FreeNow, error) {
-	return get[FreeNow](ctx, c.c, PublicBase+"/free-rooms", nil)
+	return public[FreeNow](ctx, c, PublicBase+"/free-rooms", nil)
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/planta-dev/planta/services/web/internal/api/apicall"
 )
@@ -165,10 +166,37 @@ type Reservation struct {
 }
 
 // Client calls the allocation service.
-type Client struct{ c *apicall.Client }
+type Client struct {
+	c *apicall.Client // the admin API, with the caller's session
+	// pub calls the anonymous public API: never with the caller's session, so its
+	// answers can be revalidated against a shared cache (WithPublicCache).
+	pub *apicall.Client
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithPublicCache revalidates the public API's answers against cache with
+// If-None-Match (the API answers 304 when the schedule has not changed), so an unchanged
+// grid is not transferred and decoded from the wire again on every page view.
+func WithPublicCache(cache *apicall.ETagCache) Option {
+	return func(c *Client) { c.pub = c.pub.WithCache(cache) }
+}
 
 // New returns a client of the allocation service's public listener at base.
-func New(base string, hc *http.Client) *Client { return &Client{apicall.New(base, hc)} }
+func New(base string, hc *http.Client, opts ...Option) *Client {
+	c := &Client{c: apicall.New(base, hc)}
+	c.pub = c.c
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// public gets a public API path as an anonymous visitor.
+func public[T any](ctx context.Context, c *Client, path string, q url.Values) (T, error) {
+	return get[T](apicall.Anonymous(ctx), c.pub, path, q)
+}
 
 func get[T any](ctx context.Context, c *apicall.Client, path string, q url.Values) (T, error) {
 	var v T
@@ -243,39 +271,43 @@ func (c *Client) CreateReservation(ctx context.Context, in map[string]any) (Rese
 
 // PublicBuildings lists buildings (anonymous).
 func (c *Client) PublicBuildings(ctx context.Context) ([]Building, error) {
-	p, err := get[apicall.Page[Building]](ctx, c.c, PublicBase+"/buildings", nil)
+	p, err := public[apicall.Page[Building]](ctx, c, PublicBase+"/buildings", nil)
 	return p.Items, err
 }
 
 // PublicRooms lists active rooms (anonymous; building_id optional).
 func (c *Client) PublicRooms(ctx context.Context, q url.Values) ([]Room, error) {
-	p, err := get[apicall.Page[Room]](ctx, c.c, PublicBase+"/rooms", q)
+	p, err := public[apicall.Page[Room]](ctx, c, PublicBase+"/rooms", q)
 	return p.Items, err
 }
 
 // RoomWeek is a room's weekly grid (date optional: that week's events too).
 func (c *Client) RoomWeek(ctx context.Context, roomID int64, q url.Values) (Week, error) {
-	return get[Week](ctx, c.c, PublicBase+"/rooms/"+itoa(roomID)+"/week", q)
+	return public[Week](ctx, c, PublicBase+"/rooms/"+itoa(roomID)+"/week", q)
 }
 
 // BuildingWeek is the weekly grid of every active room of a building.
 func (c *Client) BuildingWeek(ctx context.Context, buildingID int64, q url.Values) (Week, error) {
-	return get[Week](ctx, c.c, PublicBase+"/buildings/"+itoa(buildingID)+"/week", q)
+	return public[Week](ctx, c, PublicBase+"/buildings/"+itoa(buildingID)+"/week", q)
 }
 
 // Search finds rooms free at the given cells (day or date, blocks, capacity, characteristic...).
 func (c *Client) Search(ctx context.Context, q url.Values) ([]Room, error) {
-	p, err := get[apicall.Page[Room]](ctx, c.c, PublicBase+"/rooms/search", q)
+	p, err := public[apicall.Page[Room]](ctx, c, PublicBase+"/rooms/search", q)
 	return p.Items, err
 }
 
 // FreeNow lists rooms free at the current block.
 func (c *Client) FreeNow(ctx context.Context) (json.RawMessage, error) {
-	return get[json.RawMessage](ctx, c.c, PublicBase+"/free-rooms", nil)
+	return public[json.RawMessage](ctx, c, PublicBase+"/free-rooms", nil)
 }
 
-// Download fetches a file (CSV, PDF, iCal) from the admin or public API.
+// Download fetches a file (CSV, PDF, iCal) from the admin or public API (the public one
+// as an anonymous visitor).
 func (c *Client) Download(ctx context.Context, path string, q url.Values, accept string) (*apicall.Response, error) {
+	if strings.HasPrefix(path, PublicBase+"/") {
+		return c.pub.Raw(apicall.Anonymous(ctx), http.MethodGet, path, q, nil, accept)
+	}
 	return c.c.Raw(ctx, http.MethodGet, path, q, nil, accept)
 }
 

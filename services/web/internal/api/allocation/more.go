@@ -37,6 +37,12 @@ func (c *Client) SaveDemand(ctx context.Context, id int64, in DemandInput) (Dema
 	return d, err
 }
 
+// DeleteDemand deletes a demand; the API refuses (409 in-use) one that still has
+// allocations.
+func (c *Client) DeleteDemand(ctx context.Context, id int64) error {
+	return c.c.Do(ctx, http.MethodDelete, AdminBase+"/demands/"+itoa(id), nil, nil, nil)
+}
+
 // AssignInput is the body of POST /allocations: place one section-day in a room.
 type AssignInput struct {
 	SemesterID int64 `json:"semester_id"`

@@ -94,6 +94,8 @@ func IsStatus(err error, status int) bool {
 type Client struct {
 	base string
 	http *http.Client
+	// cache, when set, revalidates anonymous GETs (WithCache).
+	cache *ETagCache
 }
 
 // New returns a client for the service whose public listener is at base
@@ -146,39 +148,75 @@ func (c *Client) Raw(ctx context.Context, method, path string, query url.Values,
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
-	if err != nil {
-		return nil, fmt.Errorf("build %s %s: %w", method, path, err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	if accept != "" {
-		req.Header.Set("Accept", accept)
-	}
 	caller := CallerFrom(ctx)
-	if caller.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+caller.Token)
+	// An anonymous GET may be revalidated against the cache: it carries no session (no
+	// token, no cookie jar), so its answer is the same for every visitor.
+	key, etag, cached := "", "", false
+	if c.cache != nil && method == http.MethodGet && in == nil && caller.Token == "" && c.http.Jar == nil {
+		key = accept + " " + u
+		etag, cached = c.cache.lookup(key)
 	}
-	if caller.ClientIP != "" {
-		req.Header.Set("X-Forwarded-For", caller.ClientIP)
+	for {
+		req, err := http.NewRequestWithContext(ctx, method, u, body)
+		if err != nil {
+			return nil, fmt.Errorf("build %s %s: %w", method, path, err)
+		}
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		if caller.Token != "" {
+			req.Header.Set("Authorization", "Bearer "+caller.Token)
+		}
+		if caller.ClientIP != "" {
+			req.Header.Set("X-Forwarded-For", caller.ClientIP)
+		}
+		if caller.UserAgent != "" {
+			req.Header.Set("User-Agent", caller.UserAgent)
+		}
+		if cached {
+			req.Header.Set("If-None-Match", etag)
+		}
+		resp, data, err := c.send(req, method, path)
+		if err != nil {
+			return nil, err
+		}
+		if key != "" {
+			switch {
+			case resp.StatusCode == http.StatusNotModified && cached:
+				if r, ok := c.cache.reuse(key, etag); ok {
+					return r, nil
+				}
+				// Replaced or evicted since the lookup: ask again without a condition.
+				cached = false
+				continue
+			case resp.StatusCode == http.StatusOK:
+				c.cache.store(key, resp, data)
+			default:
+				c.cache.forget(key)
+			}
+		}
+		if resp.StatusCode >= 300 {
+			return nil, toProblem(resp, data)
+		}
+		return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
 	}
-	if caller.UserAgent != "" {
-		req.Header.Set("User-Agent", caller.UserAgent)
-	}
+}
+
+// send does req and reads its answer (at most 32 MiB).
+func (c *Client) send(req *http.Request, method, path string) (*http.Response, []byte, error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+		return nil, nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
 	if err != nil {
-		return nil, fmt.Errorf("read %s %s: %w", method, path, err)
+		return nil, nil, fmt.Errorf("read %s %s: %w", method, path, err)
 	}
-	if resp.StatusCode >= 300 {
-		return nil, toProblem(resp, data)
-	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
+	return resp, data, nil
 }
 
 // RawBody is a request body sent as is (CSV uploads).
