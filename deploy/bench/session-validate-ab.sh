@@ -8,7 +8,13 @@
 #
 # BASE and CAND are session binaries (`go build -o X ./services/session/cmd/session` at the
 # two revisions); CAND defaults to a fresh build of the working tree and BASE may be left
-# out (then only hello-world and the candidate are measured). Each round runs wrk against
+# out (then only hello-world and the candidate are measured). VARIANTS adds more targets
+# of the candidate binary (space-separated, default "nocache many"):
+#   nocache  the validation cache off (PLANTA_SESSION_VALIDATE_CACHE_TTL=0): every call
+#            is a Redis round trip, the cost of sessions used less than once a second
+#   many     MANY (default 1000) distinct sessions validated in turn (wrk runs a Lua
+#            request() per call, which costs it CPU that the other targets do not pay)
+# Each round runs wrk against
 # every target once, rotating the order between rounds. wrk stays on loopback and each run
 # is bounded by DURATION (≤ 15 s). Prints one Markdown row per round and target, then the
 # medians and ratios.
@@ -41,9 +47,10 @@ URLS=("http://127.0.0.1:18199/")
 "$WORK/hello" -addr 127.0.0.1:18199 >"$WORK/hello.log" 2>&1 &
 PIDS+=($!)
 
-start_session() { # name binary public_port internal_port
+start_session() { # name binary public_port internal_port [sessions] [cache TTL]
   PLANTA_PUBLIC_ADDR=127.0.0.1:$3 PLANTA_INTERNAL_ADDR=127.0.0.1:$4 \
     PLANTA_REDIS_PREFIX="${PREFIX}$1:" PLANTA_LOG_LEVEL=warn PLANTA_SHUTDOWN_DELAY=1ms \
+    PLANTA_SESSION_VALIDATE_CACHE_TTL=${6:-1s} \
     "$2" serve >"$WORK/$1.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 100); do
@@ -52,12 +59,19 @@ start_session() { # name binary public_port internal_port
   done
   curl -fs "http://127.0.0.1:$4/readyz" >/dev/null || { cat "$WORK/$1.log" >&2; exit 1; }
 
-  bench_validate_script "$4" "$WORK/$1.lua" || exit 1
+  bench_validate_script "$4" "$WORK/$1.lua" "${5:-1}" || exit 1
   NAMES+=("$1")
   URLS+=("http://127.0.0.1:$4/internal/v1/sessions/validate")
 }
 [ -n "${BASE:-}" ] && start_session base "$BASE" 18112 19112
 start_session cand "$CAND" 18122 19122
+for v in ${VARIANTS-nocache many}; do
+  case $v in
+  nocache) start_session cand-nocache "$CAND" 18132 19132 1 0 ;;
+  many) start_session "cand-${MANY:-1000}-sessions" "$CAND" 18142 19142 "${MANY:-1000}" ;;
+  *) echo "unknown variant $v" >&2; exit 1 ;;
+  esac
+done
 for _ in $(seq 50); do curl -fs http://127.0.0.1:18199/ >/dev/null 2>&1 && break; sleep 0.1; done
 
 to_ms() { # wrk prints 1.23ms / 456.00us / 1.02s
