@@ -112,6 +112,20 @@ func (l *Loader) Duration(name string, def time.Duration) time.Duration {
 	return d
 }
 
+// DurationOrZero is Duration for a setting that 0 turns off: it accepts 0 as well.
+func (l *Loader) DurationOrZero(name string, def time.Duration) time.Duration {
+	v := l.String(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		l.errs = append(l.errs, fmt.Errorf("%s: %q is not a duration of 0 or more", name, v))
+		return def
+	}
+	return d
+}
+
 // List splits a comma-separated variable, dropping blanks.
 func (l *Loader) List(name string) []string {
 	var out []string

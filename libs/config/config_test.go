@@ -62,3 +62,27 @@ func TestDefaultsAndList(t *testing.T) {
 		t.Fatalf("list = %q", got)
 	}
 }
+
+func TestDurationOrZero(t *testing.T) {
+	l := loader(map[string]string{"OFF": "0", "ON": "1500ms", "NEG": "-1s", "BAD": "soon"}, nil)
+	if d := l.DurationOrZero("OFF", time.Second); d != 0 {
+		t.Errorf("OFF = %v, want 0", d)
+	}
+	if d := l.DurationOrZero("ON", time.Second); d != 1500*time.Millisecond {
+		t.Errorf("ON = %v", d)
+	}
+	if d := l.DurationOrZero("UNSET", time.Second); d != time.Second {
+		t.Errorf("UNSET = %v, want the default", d)
+	}
+	if l.Err() != nil {
+		t.Fatalf("valid values refused: %v", l.Err())
+	}
+	l.DurationOrZero("NEG", time.Second)
+	l.DurationOrZero("BAD", time.Second)
+	if err := l.Err(); err == nil || !strings.Contains(err.Error(), "NEG") || !strings.Contains(err.Error(), "BAD") {
+		t.Fatalf("errors = %v, want NEG and BAD named", err)
+	}
+	if l.Duration("OFF", time.Second); !strings.Contains(l.Err().Error(), "OFF") {
+		t.Fatal("Duration must still refuse 0")
+	}
+}

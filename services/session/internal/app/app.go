@@ -64,7 +64,7 @@ func (w *wiring) manager(d *service.Deps) *session.Manager {
 	cfg.IdleTimeout = d.Env.Duration(EnvIdleTimeout, cfg.IdleTimeout)
 	cfg.AbsoluteLifetime = d.Env.Duration(EnvAbsoluteLifetime, cfg.AbsoluteLifetime)
 	d.Env.Check(cfg.Check())
-	cacheTTL := d.Env.Duration(EnvValidateCacheTTL, DefaultValidateCacheTTL)
+	cacheTTL := d.Env.DurationOrZero(EnvValidateCacheTTL, DefaultValidateCacheTTL)
 	if cacheTTL < 0 || cacheTTL >= cfg.IdleTimeout {
 		d.Env.Check(fmt.Errorf("%s must be between 0 (off) and the idle timeout %s, got %s", EnvValidateCacheTTL, cfg.IdleTimeout, cacheTTL))
 	}

@@ -633,3 +633,25 @@ func TestValidateCacheSettingsAreChecked(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateCacheCanBeTurnedOff(t *testing.T) {
+	client, keys := redistest.New(t)
+	tel, err := observability.Setup(context.Background(), observability.Options{
+		Service: "session", Version: "test", LogLevel: "error", LogOutput: io.Discard,
+		Getenv: func(string) string { return "" },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &service.Deps{Name: "session", Tel: tel, Log: tel.Logger, Redis: client, Keys: keys,
+		Env: config.New(func(k string) (string, bool) { return "0", k == app.EnvValidateCacheTTL }, nil)}
+	if _, err := app.Spec("test").Validator(d); err != nil || d.Env.Err() != nil {
+		t.Fatalf("TTL 0: %v %v", err, d.Env.Err())
+	}
+	families, _ := tel.Registry.Gather()
+	for _, f := range families {
+		if strings.HasPrefix(f.GetName(), "planta_session_validate_cache") {
+			t.Errorf("%s exported with the cache off", f.GetName())
+		}
+	}
+}

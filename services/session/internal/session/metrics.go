@@ -16,8 +16,8 @@ type Metrics struct {
 	validValid, validInvalid, validUnavailable prometheus.Observer
 	creates                                    *prometheus.CounterVec
 	revokes                                    *prometheus.CounterVec
-	// cacheHit and cacheMiss count validations answered from memory or the store
-	// (with the cache on); feedUp is 1 while the revocation feed is subscribed.
+	// cacheHit and cacheMiss count validations answered from memory or the store;
+	// feedUp is 1 while the revocation feed is subscribed. Only with the cache on.
 	cacheHit, cacheMiss prometheus.Counter
 	feedUp              prometheus.Gauge
 }
@@ -26,10 +26,6 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	f := promauto.With(reg)
 	labels := prometheus.Labels{"service": "session"}
-	cache := f.NewCounterVec(prometheus.CounterOpts{
-		Name: "planta_session_validate_cache_total", ConstLabels: labels,
-		Help: "Validations by where the answer came from (cache on): hit (memory) or miss (Redis).",
-	}, []string{"result"})
 	validate := f.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "planta_session_validate_duration_seconds", ConstLabels: labels,
 		Help:    "Latency of session validation (from the cache or one Redis round trip) by result: valid, invalid, unavailable.",
@@ -40,12 +36,6 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		validValid:       validate.WithLabelValues("valid"),
 		validInvalid:     validate.WithLabelValues("invalid"),
 		validUnavailable: validate.WithLabelValues("unavailable"),
-		cacheHit:         cache.WithLabelValues("hit"),
-		cacheMiss:        cache.WithLabelValues("miss"),
-		feedUp: f.NewGauge(prometheus.GaugeOpts{
-			Name: "planta_session_revocation_feed_up", ConstLabels: labels,
-			Help: "1 while the Redis subscription that keeps the validation cache exact is live (0: every validation goes to Redis).",
-		}),
 		creates: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "planta_sessions_created_total", ConstLabels: labels,
 			Help: "Sessions created by kind: login, impersonation, rotation (impersonation stop).",
@@ -62,9 +52,10 @@ func (m *Metrics) validated(err error, d time.Duration, cached, hit bool) {
 		return
 	}
 	switch {
+	case !cached || m.cacheHit == nil:
 	case hit:
 		m.cacheHit.Inc()
-	case cached:
+	default:
 		m.cacheMiss.Inc()
 	}
 	o := m.validValid
@@ -77,19 +68,29 @@ func (m *Metrics) validated(err error, d time.Duration, cached, hit bool) {
 	o.Observe(d.Seconds())
 }
 
-// watchCache exports the number of cached sessions.
+// watchCache registers the validation cache's metrics.
 func (m *Metrics) watchCache(c *validCache) {
 	if m == nil {
 		return
 	}
-	promauto.With(m.reg).NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "planta_session_validate_cache_entries", ConstLabels: prometheus.Labels{"service": "session"},
+	f, labels := promauto.With(m.reg), prometheus.Labels{"service": "session"}
+	cache := f.NewCounterVec(prometheus.CounterOpts{
+		Name: "planta_session_validate_cache_total", ConstLabels: labels,
+		Help: "Validations by where the answer came from: hit (memory) or miss (Redis).",
+	}, []string{"result"})
+	m.cacheHit, m.cacheMiss = cache.WithLabelValues("hit"), cache.WithLabelValues("miss")
+	m.feedUp = f.NewGauge(prometheus.GaugeOpts{
+		Name: "planta_session_revocation_feed_up", ConstLabels: labels,
+		Help: "1 while the Redis subscription that keeps the validation cache exact is live (0: every validation goes to Redis).",
+	})
+	f.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "planta_session_validate_cache_entries", ConstLabels: labels,
 		Help: "Sessions held in the validation cache.",
 	}, func() float64 { return float64(c.len()) })
 }
 
 func (m *Metrics) setFeedUp(up bool) {
-	if m == nil {
+	if m == nil || m.feedUp == nil {
 		return
 	}
 	v := 0.0
