@@ -2,7 +2,9 @@ package observability
 
 import (
 	"context"
+	"encoding/binary"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"sync"
@@ -107,9 +109,10 @@ func traced(r *http.Request) bool {
 // a W3C trace context from the caller) and records the RED metrics.
 //
 // When the process's tracer provider is the no-op one (no exporter configured), a span
-// would record nothing, so otelhttp is left out: the handler only extracts an incoming
-// W3C trace context (traceparent, tracestate, baggage), which then reaches the logs,
-// exemplars and outgoing calls exactly as the no-op span would have carried it.
+// would record nothing, so otelhttp is left out: the handler extracts an incoming W3C
+// trace context (traceparent, tracestate, baggage) or, when there is none, starts a new
+// unsampled one with fresh ids, so every request still has a trace id for its logs, the
+// access and audit logs, and the calls it makes to other services.
 func (h *HTTPInstrumentation) Handler(next http.Handler) http.Handler {
 	return h.LoggedHandler(next, slog.LevelDebug)
 }
@@ -133,6 +136,9 @@ func (h *HTTPInstrumentation) LoggedHandler(next http.Handler, level slog.Level)
 					ctx = prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
 					break
 				}
+			}
+			if !trace.SpanContextFromContext(ctx).IsValid() {
+				ctx = trace.ContextWithSpanContext(ctx, newRootSpanContext())
 			}
 			h.measure(next, w, r, ctx, level)
 		})
@@ -244,4 +250,17 @@ func methodLabel(m string) string {
 		return m
 	}
 	return "OTHER"
+}
+
+// newRootSpanContext is a new unsampled trace with random ids, as the SDK's default id
+// generator makes them: unique, not secret (math/rand/v2's per-thread ChaCha8 source).
+func newRootSpanContext() trace.SpanContext {
+	var tid trace.TraceID
+	var sid trace.SpanID
+	binary.LittleEndian.PutUint64(tid[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(tid[8:], rand.Uint64())
+	for sid == (trace.SpanID{}) {
+		binary.LittleEndian.PutUint64(sid[:], rand.Uint64())
+	}
+	return trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid})
 }

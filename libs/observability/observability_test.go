@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/planta-dev/planta/libs/observability"
 )
@@ -225,5 +226,51 @@ func TestRequestLogLine(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "should-not-appear") {
 		t.Fatal("the query string reached the log")
+	}
+}
+
+// Without an exporter and without an incoming traceparent, every request still gets its
+// own trace id: in the request's context (for the access and audit logs), in its log
+// line, and on the calls it makes (unsampled, so nobody downstream records it).
+func TestNoOpTracingStartsATraceWhenNoneCameIn(t *testing.T) {
+	logs := &bytes.Buffer{}
+	tel, err := observability.Setup(context.Background(), observability.Options{
+		Service: "demo", LogOutput: logs, Getenv: func(string) string { return "" },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var forwarded []string
+	downstream := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		forwarded = append(forwarded, r.Header.Get("traceparent"))
+	}))
+	defer downstream.Close()
+	client := tel.HTTPClient(5 * time.Second)
+	var seen []string
+	h := observability.NewHTTPInstrumentation(tel).LoggedHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, trace.SpanContextFromContext(r.Context()).TraceID().String())
+		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, downstream.URL, nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		_ = resp.Body.Close()
+	}), slog.LevelInfo)
+	for range 2 {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/x", nil))
+	}
+	if len(seen) != 2 || seen[0] == seen[1] || seen[0] == (trace.TraceID{}).String() || seen[1] == (trace.TraceID{}).String() {
+		t.Fatalf("trace ids %v: want two different valid ids", seen)
+	}
+	for i, tp := range forwarded {
+		if want := "00-" + seen[i] + "-"; !strings.HasPrefix(tp, want) || !strings.HasSuffix(tp, "-00") {
+			t.Errorf("outgoing traceparent %q, want %s…-00 (unsampled)", tp, want)
+		}
+	}
+	for _, id := range seen {
+		if !strings.Contains(logs.String(), `"trace_id":"`+id+`"`) {
+			t.Errorf("no log line carries trace id %s:\n%s", id, logs.String())
+		}
 	}
 }
