@@ -2,10 +2,13 @@ package session_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/planta-dev/planta/libs/redisx/redistest"
 
@@ -344,4 +347,53 @@ func TestValidateCacheIsBounded(t *testing.T) {
 	f.mustBeInvalid(t, toks[2], "a session validated when the cache was full")
 	f.dropBehindTheBack(t, toks[0])
 	f.mustValidate(t, toks[0], false) // the first two are cached
+}
+
+// A Redis user with the prefix's keys but none of its channels (Redis 7's default for new
+// ACL users): revocations still work, and since the feed cannot subscribe, nothing is
+// ever answered from memory.
+func TestRedisUserWithoutChannelsRevokesAndNeverCaches(t *testing.T) {
+	admin, keys := redistest.New(t)
+	user := "planta-test-" + strings.TrimSuffix(strings.TrimPrefix(keys.Prefix, "test:"), ":")
+	if err := admin.Do(context.Background(), "ACL", "SETUSER", user, "reset", "on", ">"+user,
+		"~"+keys.Prefix+"*", "resetchannels", "+@all").Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Do(context.Background(), "ACL", "DELUSER", user) })
+	opts := *admin.Options()
+	opts.Username, opts.Password = user, user
+	client := redis.NewClient(&opts)
+	t.Cleanup(func() { _ = client.Close() })
+	if err := client.Publish(context.Background(), keys.Prefix+"sessions:revoked", "x").Err(); err == nil {
+		t.Fatal("the restricted user may publish: the test would prove nothing")
+	}
+
+	clock := &fakeClock{t: time.Now().UTC()}
+	st := store.New(client, keys)
+	t.Cleanup(st.Close)
+	m := session.NewManager(st, session.Config{IdleTimeout: idle, AbsoluteLifetime: absolute},
+		session.Options{Clock: clock.Now, ValidateCacheTTL: cacheTTL})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); m.WatchRevocations(ctx, st) }()
+	t.Cleanup(func() { cancel(); <-done })
+	f := &fixture{m: m, clock: clock, client: client, keys: keys, ctx: context.Background()}
+
+	tok, s := f.login(t, "u1", session.RoleCliente)
+	other, _ := f.login(t, "u1", session.RoleCliente)
+	f.mustValidate(t, tok, true)
+	f.mustValidate(t, other, true)
+	time.Sleep(100 * time.Millisecond) // time for the feed to try (and fail) to subscribe
+	f.dropBehindTheBack(t, other)
+	f.mustBeInvalid(t, other, "no cache without the feed")
+	if err := f.m.Revoke(f.ctx, tok); err != nil {
+		t.Fatalf("logout without channel permission: %v", err)
+	}
+	f.mustBeInvalid(t, tok, "after logout")
+	tok2, _ := f.login(t, "u1", session.RoleCliente)
+	if _, err := f.m.RevokeAll(f.ctx, "u1", s.ID); err != nil {
+		t.Fatalf("revoke-all without channel permission: %v", err)
+	}
+	clock.Advance(time.Millisecond)
+	f.mustBeInvalid(t, tok2, "after revoke-all")
 }

@@ -54,9 +54,11 @@ local function read(key)
 end
 
 -- announce tells every replica's validation cache that sessions of (or owned by) uid
--- changed; PUBLISH inside the script, so it is atomic with the change.
+-- changed; PUBLISH inside the script, so it is atomic with the change. pcall: a Redis
+-- user without the channel permission must still be able to revoke, and such a user
+-- cannot SUBSCRIBE either, so no replica caches anything that would need the message.
 local function announce(prefix, uid)
-  redis.call('PUBLISH', prefix .. 'sessions:revoked', uid)
+  redis.pcall('PUBLISH', prefix .. 'sessions:revoked', uid)
 end
 
 local function remove(prefix, key, id, owner)
