@@ -12,7 +12,8 @@ PLANTA_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/planta?sslmode=disable
 
 .PHONY: run test deps deps-test web-assets build bench fuzz fmt vet charts charts-update images clean
 
-## run: migrate and start every service plus the local ingress on :8080 (Ctrl-C stops)
+## run: migrate and start every service plus the local ingress on 127.0.0.1:8080 (Ctrl-C stops);
+## PLANTA_INGRESS_ADDR=0.0.0.0:8080 exposes it to the network (dev mode: well-known passwords)
 run: deps build
 	@PLANTA_POSTGRES_URL="$(PLANTA_POSTGRES_URL)" $(BIN)/localrun -bin $(BIN) -routes deploy/routes.yaml
 
@@ -64,7 +65,8 @@ build: web-assets
 BENCHTIME ?= 1s
 bench: deps-test build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count=1 -timeout 60m $$($(GO) list work | grep -v '/charts/')
-	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@command -v wrk >/dev/null || { apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq wrk; }
 	deploy/bench/session-validate.sh
 	deploy/bench/identity-login.sh
 

@@ -116,7 +116,11 @@ func TestSchemasRejectMistakes(t *testing.T) {
 		"bcrypt cost too low":            "identity:\n  env:\n    PLANTA_BCRYPT_COST: 4\n",
 		"bad session duration":           "session:\n  env:\n    PLANTA_SESSION_IDLE_TIMEOUT: 30 minutes\n",
 		"bad validate cache TTL":         "session:\n  env:\n    PLANTA_SESSION_VALIDATE_CACHE_TTL: one second\n",
-		"bad boolean":                    "identity:\n  env:\n    PLANTA_REGISTRATION_ENABLED: \"no\"\n",
+		"bad boolean":                    "global:\n  registration:\n    enabled: \"no\"\n",
+		"registration in identity env":   "identity:\n  env:\n    PLANTA_REGISTRATION_ENABLED: false\n",
+		"registration in web env":        "web:\n  env:\n    PLANTA_WEB_REGISTRATION: \"true\"\n",
+		"registration in global env":     "global:\n  env:\n    PLANTA_REGISTRATION_ENABLED: false\n",
+		"OTLP gRPC port":                 "global:\n  otel:\n    endpoint: http://otel-collector.observability.svc:4317\n",
 		"dev mode in a cluster":          "global:\n  env:\n    PLANTA_DEV_MODE: true\n",
 		"unknown uses key":               "web:\n  uses:\n    publicApis: [identity]\n",
 	}
@@ -149,9 +153,12 @@ global:
   secrets:
     declarative-users:
       existingSecret: planta-users
+  registration:
+    enabled: false
+  otel:
+    endpoint: http://otel-collector.observability.svc:4318
 identity:
   env:
-    PLANTA_REGISTRATION_ENABLED: false
     PLANTA_BCRYPT_COST: 13
     PLANTA_LOGIN_RATE_LIMIT: "60"
     PLANTA_LOCKOUT_DURATION: 15m
@@ -173,7 +180,6 @@ allocation:
           protocol: TCP
 web:
   env:
-    PLANTA_WEB_REGISTRATION: "true"
     PLANTA_WEB_MRP_TIMEZONE: America/Lima
 `
 	vals, err := chartutil.ReadValues([]byte(values))

@@ -11,11 +11,14 @@ want_tools="${1:-}"   # "test" also installs promtool and cbc used by tests
 
 log() { printf 'ensure-infra: %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# Another apt/dpkg (unattended-upgrades, a parallel `make`) may hold the lock: wait for it
+# (up to 10 minutes) instead of failing with "Could not get lock /var/lib/dpkg/lock-frontend".
+apt_lock_wait=(-o DPkg::Lock::Timeout=600)
 apt_updated=""
 apt_install() {
-  if [ -z "$apt_updated" ]; then as_root apt-get update -qq >/dev/null; apt_updated=1; fi
+  if [ -z "$apt_updated" ]; then as_root apt-get "${apt_lock_wait[@]}" update -qq >/dev/null; apt_updated=1; fi
   log "installing $*"
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get "${apt_lock_wait[@]}" install -y -qq "$@" >/dev/null
 }
 
 pg_url="${PLANTA_POSTGRES_URL:-${PLANTA_TEST_POSTGRES_URL:-}}"

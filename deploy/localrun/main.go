@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -53,7 +52,10 @@ func main() {
 }
 
 func run() error {
-	addr := flag.String("addr", envOr("PLANTA_INGRESS_ADDR", ":8080"), "local ingress address")
+	addr := flag.String("addr", envOr("PLANTA_INGRESS_ADDR", defaultIngressAddr),
+		"local ingress address (PLANTA_INGRESS_ADDR); loopback by default: the dev superadmin password is well known")
+	upstreamTimeout := flag.Duration("upstream-timeout", ingress.DefaultUpstreamTimeout,
+		"how long the ingress waits for a service's response headers before answering 504")
 	binDir := flag.String("bin", "bin", "directory holding the service binaries")
 	routes := flag.String("routes", "deploy/routes.yaml", "route table")
 	flag.Parse()
@@ -135,7 +137,7 @@ func run() error {
 		return err
 	}
 
-	proxy, err := ingress.NewProxy(table, backends, tel)
+	proxy, err := ingress.NewProxy(table, backends, tel, ingress.WithUpstreamTimeout(*upstreamTimeout))
 	if err != nil {
 		return err
 	}
@@ -146,21 +148,23 @@ func run() error {
 	srv := &http.Server{Handler: proxy, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 
-	host := *addr
-	if strings.HasPrefix(host, ":") {
-		host = "localhost" + host
+	host, exposed := browseHost(ln.Addr().String())
+	if exposed {
+		fmt.Printf("\nWARNING: the ingress listens on %s, reachable from other machines, and runs in dev mode\n"+
+			"(well-known passwords). Unset PLANTA_INGRESS_ADDR to listen on 127.0.0.1 only.\n", ln.Addr())
 	}
+	superadmin := superadminLine(readSuperadminState(ctx, pgURL), os.Getenv("PLANTA_SUPERADMIN_PASSWORD") != "")
 	fmt.Printf(`
 Planta is running at http://%s
 
-  superadmin login:  username "superadmin", password "Admin123!" (change it at first login)
+  superadmin login:  %s
   demo cliente:      username "demo",   password "planta-demo-2026"   (inventory & MRP)
   campus admin:      username "campus", password "planta-campus-2026" (classroom allocation)
   try:               curl http://%s/api/v1/inventory/info
   metrics:           curl http://127.0.0.1:9101/metrics   (internal ports 9101-9106)
 
 Press Ctrl-C to stop.
-`, host, host)
+`, host, superadmin, host)
 
 	select {
 	case <-ctx.Done():
@@ -172,6 +176,28 @@ Press Ctrl-C to stop.
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
 	return err
+}
+
+// defaultIngressAddr is loopback only: `make run` is dev mode, with a superadmin whose
+// initial password is printed in the README.
+const defaultIngressAddr = "127.0.0.1:8080"
+
+// browseHost is the host:port to print for the listener at addr, and whether it is
+// reachable from other machines (not bound to a loopback address).
+func browseHost(addr string) (string, bool) {
+	h, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr, false
+	}
+	ip := net.ParseIP(h)
+	switch {
+	case h == "" || (ip != nil && ip.IsUnspecified()):
+		return net.JoinHostPort("localhost", port), true
+	case h == "localhost" || (ip != nil && ip.IsLoopback()):
+		// "localhost" rather than 127.0.0.1: browsers keep Secure cookies there.
+		return net.JoinHostPort("localhost", port), false
+	}
+	return net.JoinHostPort(h, port), true
 }
 
 func envOr(name, def string) string {

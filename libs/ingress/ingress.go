@@ -7,13 +7,16 @@
 package ingress
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"sigs.k8s.io/yaml"
@@ -89,11 +92,45 @@ func (t Table) Services() []string {
 	return out
 }
 
+// DefaultUpstreamTimeout is how long the proxy waits for a service's response headers.
+// Every service bounds a response with its server's WriteTimeout (60 s,
+// libs/httpserver.DefaultConfig); long work (the allocation solver) runs as jobs, and the
+// slowest synchronous endpoint (POST /api/v1/mrp/runs, a whole MRP regeneration) is
+// bounded by that too. A few seconds more than that lets such an answer through, while a
+// stopped or wedged service (SIGSTOP, a deadlock) no longer hangs the caller forever.
+const DefaultUpstreamTimeout = 65 * time.Second
+
+// Option adjusts NewProxy.
+type Option func(*proxyOptions)
+
+type proxyOptions struct {
+	upstreamTimeout time.Duration
+}
+
+// WithUpstreamTimeout sets how long to wait for a service's response headers
+// (DefaultUpstreamTimeout when not given or not positive). A service that does not
+// answer in time gets the caller a 504.
+func WithUpstreamTimeout(d time.Duration) Option {
+	return func(o *proxyOptions) {
+		if d > 0 {
+			o.upstreamTimeout = d
+		}
+	}
+}
+
 // NewProxy serves the table, forwarding each request to backends[service] (a public
-// listener's base URL). Every service of the table must have a backend.
-func NewProxy(t Table, backends map[string]*url.URL, tel *observability.Telemetry) (http.Handler, error) {
+// listener's base URL). Every service of the table must have a backend. A service that
+// is down answers 502, one that does not send its response headers within the upstream
+// timeout 504, both as problem+json.
+func NewProxy(t Table, backends map[string]*url.URL, tel *observability.Telemetry, opts ...Option) (http.Handler, error) {
+	o := proxyOptions{upstreamTimeout: DefaultUpstreamTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	proxies := map[string]*httputil.ReverseProxy{}
-	transport := otelhttp.NewTransport(http.DefaultTransport.(*http.Transport).Clone(),
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.ResponseHeaderTimeout = o.upstreamTimeout
+	transport := otelhttp.NewTransport(base,
 		otelhttp.WithTracerProvider(tel.TracerProvider), otelhttp.WithPropagators(tel.Propagator))
 	for _, svc := range t.Services() {
 		target, ok := backends[svc]
@@ -108,6 +145,12 @@ func NewProxy(t Table, backends map[string]*url.URL, tel *observability.Telemetr
 			},
 			Transport: transport,
 			ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+				if isTimeout(err) && r.Context().Err() == nil {
+					tel.Logger.WarnContext(r.Context(), "backend timed out", "service", svc, "timeout", o.upstreamTimeout, "error", err)
+					problem.Write(w, r, problem.New(http.StatusGatewayTimeout, "gateway-timeout",
+						fmt.Sprintf("%s did not answer within %s", svc, o.upstreamTimeout)))
+					return
+				}
 				tel.Logger.WarnContext(r.Context(), "backend unreachable", "service", svc, "error", err)
 				problem.Write(w, r, problem.New(http.StatusBadGateway, "bad-gateway", svc+" is not reachable"))
 			},
@@ -123,4 +166,14 @@ func NewProxy(t Table, backends map[string]*url.URL, tel *observability.Telemetr
 		observability.SetRoute(r.Context(), route.Prefix)
 		proxies[route.Service].ServeHTTP(w, r)
 	})), nil
+}
+
+// isTimeout reports whether a round trip failed for lack of an answer in time (the
+// transport's response-header timeout), as opposed to a refused or reset connection.
+func isTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

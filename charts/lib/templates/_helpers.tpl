@@ -141,6 +141,11 @@ OTEL_RESOURCE_ATTRIBUTES: {{ printf "service.namespace=planta,deployment.environ
 {{- with $g.otel.endpoint }}
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ . | quote }}
 {{- end }}
+{{- if eq .Chart.Name "identity" }}
+PLANTA_REGISTRATION_ENABLED: {{ $g.registration.enabled | toString | quote }}
+{{- else if eq .Chart.Name "web" }}
+PLANTA_WEB_REGISTRATION: {{ $g.registration.enabled | toString | quote }}
+{{- end }}
 {{- range $k, $v := $g.env }}
 {{ $k }}: {{ $v | toString | quote }}
 {{- end }}

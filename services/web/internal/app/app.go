@@ -52,6 +52,12 @@ type Config struct {
 	Registration                                                   bool
 }
 
+// DefaultRegistration is whether the /register page is shown when PLANTA_WEB_REGISTRATION
+// is unset: the same default as identity's PLANTA_REGISTRATION_ENABLED (open), so that the
+// page and the API agree out of the box. Closing self-registration means turning both off
+// (the Helm charts do it with one value, global.registration.enabled).
+const DefaultRegistration = true
+
 // LoadConfig reads the PLANTA_WEB_* variables.
 func LoadConfig(env *config.Loader) (Config, error) {
 	cfg := Config{
@@ -60,7 +66,7 @@ func LoadConfig(env *config.Loader) (Config, error) {
 		InventoryAPI:  env.String("PLANTA_WEB_INVENTORY_API_BASE", "http://127.0.0.1:8103"),
 		AllocationAPI: env.String("PLANTA_WEB_ALLOCATION_API_BASE", "http://127.0.0.1:8104"),
 		AdminAPI:      env.String("PLANTA_WEB_ADMIN_API_BASE", "http://127.0.0.1:8105"),
-		Registration:  env.Bool("PLANTA_WEB_REGISTRATION", false),
+		Registration:  env.Bool("PLANTA_WEB_REGISTRATION", DefaultRegistration),
 	}
 	var err error
 	for _, z := range []struct {

@@ -269,9 +269,9 @@ func stockProjectJourney(t *testing.T, p *platform, b *browser) {
 
 	// --- delete the second project: its stock is frozen, then unfrozen into the first ---
 	b.visit("cliente-budget-south", "/app/budgets/"+south)
-	deleteQuestion := b.tr("confirm.delete")
-	b.clickDeclined("#budget-delete-form button", deleteQuestion)
-	b.clickConfirmed("#budget-delete-form button", deleteQuestion)
+	budgetQuestion := b.tr("budget.delete_confirm")
+	b.clickDeclined("#budget-delete-form button", budgetQuestion)
+	b.clickConfirmed("#budget-delete-form button", budgetQuestion)
 	b.wantFlash("flash.budget_deleted")
 	if id := projectID("Obra Jornada Sur"); id != "" {
 		t.Fatal("a deleted project is still listed")
@@ -293,6 +293,7 @@ func stockProjectJourney(t *testing.T, p *platform, b *browser) {
 	line = line[:strings.IndexByte(line, '?')]
 
 	// --- delete the line, restore it, delete it again and write it off as lost ---
+	deleteQuestion := b.tr("stock.delete_confirm")
 	pendingDeletion := func() string {
 		var dels struct{ Items []struct{ ID string } }
 		p.api(t, "GET", "/api/v1/inventory/stock-deletions?status=pending&budget_id="+north, tok, nil, &dels)

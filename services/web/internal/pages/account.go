@@ -33,10 +33,7 @@ func (s *Site) setLanguage(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: i18n.CookieName, Value: string(l), Path: "/",
 			MaxAge: 365 * 24 * 3600, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
-	next := safeNext(r.PostFormValue("next"))
-	if next == "" {
-		next = "/"
-	}
+	next := localTarget(r.PostFormValue("next"), "/")
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
@@ -52,7 +49,7 @@ func (s *Site) loginForm(w http.ResponseWriter, r *http.Request) {
 	}
 	v := s.view(r)
 	v.P, v.Nav = nil, s.nav(nil, r.URL.Path)
-	v.Data = loginData{Next: safeNext(r.URL.Query().Get("next"))}
+	v.Data = loginData{Next: localTarget(r.URL.Query().Get("next"), "")}
 	s.render(w, r, http.StatusOK, "login", v)
 }
 
@@ -62,7 +59,7 @@ func (s *Site) loginForm(w http.ResponseWriter, r *http.Request) {
 func (s *Site) login(w http.ResponseWriter, r *http.Request) {
 	username := strings.TrimSpace(r.PostFormValue("username"))
 	password := r.PostFormValue("password")
-	next := safeNext(r.PostFormValue("next"))
+	next := localTarget(r.PostFormValue("next"), "")
 	v := s.view(r)
 	v.P, v.Nav, v.CSRF, v.Impersonating = nil, s.nav(nil, "/login"), "", false
 	v.Data = loginData{Username: username, Next: next}

@@ -556,7 +556,10 @@ func (s *Site) adjust(w http.ResponseWriter, r *http.Request) {
 	case "swap":
 		// Both placements are replaced: back to the list, filtered to the semester.
 		if err = s.api.Allocation.Swap(ctx, id, formInt(r, "other_id")); err == nil {
-			target = "/allocation/allocations?semester_id=" + r.PostFormValue("semester_id")
+			target = "/allocation/allocations"
+			if sem := formInt(r, "semester_id"); sem > 0 {
+				target += "?semester_id=" + strconv.FormatInt(sem, 10)
+			}
 		}
 	case "pin":
 		err = s.api.Allocation.Pin(ctx, id, r.PostFormValue("pinned") == "true")

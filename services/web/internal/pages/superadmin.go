@@ -166,10 +166,7 @@ func (s *Site) userAction(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	back := r.PostFormValue("back")
-	if safeNext(back) == "" {
-		back = "/admin/users/" + url.PathEscape(id)
-	}
+	back := localTarget(r.PostFormValue("back"), "/admin/users/"+url.PathEscape(id))
 	sep := "?"
 	if strings.Contains(back, "?") {
 		sep = "&"

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/planta-dev/planta/services/web/internal/api/apicall"
 	"github.com/planta-dev/planta/services/web/internal/api/inventory"
 )
 
@@ -127,6 +128,11 @@ func (s *Site) deleteWarehouse(w http.ResponseWriter, r *http.Request) {
 	if err := s.api.Inventory.DeleteWarehouse(ctxFor(r), mux.Vars(r)["id"]); err != nil {
 		v := s.view(r)
 		if s.formErrors(v, err) {
+			// 409 warehouse-in-use: nothing was deleted nor cancelled; say why in the
+			// user's language rather than relaying the API's English detail.
+			if p, ok := apicall.AsProblem(err); ok && p.Slug() == "warehouse-in-use" {
+				v.Flash = &Flash{Kind: "error", Text: v.L.T("warehouse.in_use")}
+			}
 			s.renderWarehouses(w, r, v, http.StatusConflict)
 			return
 		}
