@@ -35,6 +35,20 @@ func invariants(t testing.TB, tenant string) {
 	if bad > 0 {
 		t.Fatalf("%d requirement items disagree with their reservations or dispatches", bad)
 	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM inventory.dispatches d WHERE d.tenant_id = $1 AND d.status <> 'active'
+		AND EXISTS (SELECT 1 FROM inventory.receipts rc WHERE rc.dispatch_id = d.id)`, tenant).Scan(&bad); err != nil {
+		t.Fatal(err)
+	}
+	if bad > 0 {
+		t.Fatalf("%d cancelled dispatches were also received", bad)
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM inventory.requirements r JOIN inventory.budgets b ON b.id = r.budget_id
+		WHERE r.tenant_id = $1 AND b.deleted_at IS NOT NULL AND r.status IN ('pending', 'partial')`, tenant).Scan(&bad); err != nil {
+		t.Fatal(err)
+	}
+	if bad > 0 {
+		t.Fatalf("%d open requirements belong to deleted projects", bad)
+	}
 	if err := pool.QueryRow(ctx, `SELECT count(*) - count(DISTINCT number) FROM inventory.dispatches WHERE tenant_id = $1`, tenant).Scan(&bad); err != nil {
 		t.Fatal(err)
 	}

@@ -385,6 +385,16 @@ func TestMRPBadInputChangesNothing(t *testing.T) {
 		{"csv bad rows", "POST", "/demands/import", "material_code,bucket_date,quantity\nMAT-000," + weekDate(1) + ",5\nMAT-000,tomorrow,5\nMAT-000," + weekDate(1) + ",-2\nNOPE," + weekDate(1) + ",1\n", 422, "rows[1].bucket_date", ""},
 		{"csv no header", "POST", "/demands/import", "", 400, "body", ""},
 		{"simulation unknown item", "POST", "/simulations", obj{"overrides": obj{"extra_demand": []obj{{"material_id": unplanned, "date": weekDate(1), "quantity": 1}}}}, 404, "overrides.extra_demand[0].material_id", ""},
+		{"simulation quantity not a number", "POST", "/simulations", obj{"overrides": obj{"extra_demand": []obj{{"material_id": k.end, "date": weekDate(1), "quantity": "1"}, {"material_id": k.end, "date": weekDate(1), "quantity": "abc"}}}}, 422, "overrides.extra_demand[1].quantity", ""},
+		{"simulation quantity with an exponent", "POST", "/simulations", obj{"overrides": obj{"extra_demand": []obj{{"material_id": k.end, "date": weekDate(1), "quantity": "1e3"}}}}, 422, "overrides.extra_demand[0].quantity", ""},
+		{"simulation zero quantity", "POST", "/simulations", obj{"overrides": obj{"extra_demand": []obj{{"material_id": k.end, "date": weekDate(1), "quantity": "0"}}}}, 422, "overrides.extra_demand[0].quantity", ""},
+		{"simulation malformed item", "POST", "/simulations", obj{"overrides": obj{"extra_demand": []obj{{"material_id": "end", "date": weekDate(1), "quantity": "1"}}}}, 422, "overrides.extra_demand[0].material_id", ""},
+		{"demand quantity as a JSON number", "POST", "/demands", `{"material_id":"` + k.end + `","bucket_date":"` + weekDate(1) + `","quantity":5}`, 422, "quantity", ""},
+		{"receipt quantity with an exponent", "POST", "/scheduled-receipts", obj{"material_id": k.comp, "due_date": weekDate(1), "quantity": "2e1"}, 422, "quantity", ""},
+		{"bom malformed parent", "POST", "/bom-lines", obj{"parent_id": "end", "component_id": k.comp, "qty_per": "1"}, 422, "parent_id", ""},
+		{"misspelt filter", "GET", "/demands?materal_id=" + k.end, nil, 400, "materal_id", ""},
+		{"unknown parameter of a page-only list", "GET", "/runs?status=done", nil, 400, "status", ""},
+		{"csv quantity with an exponent", "POST", "/demands/import", "material_code,bucket_date,quantity\nMAT-000," + weekDate(1) + ",1e3\n", 422, "rows[0].quantity", ""},
 		{"simulation negative lead time", "POST", "/simulations", obj{"overrides": obj{"lead_times": []obj{{"material_id": k.end, "lead_time": -1}}}}, 422, "overrides.lead_times[0].lead_time", ""},
 	}
 	for _, tc := range cases {
@@ -413,7 +423,13 @@ func TestMRPBadInputChangesNothing(t *testing.T) {
 		})
 	}
 	// The CSV import lists every bad row.
-	_, body, _ := c.do("POST", mrpPath("/demands/import"), cases[len(cases)-4].body)
+	var badRows any
+	for _, tc := range cases {
+		if tc.name == "csv bad rows" {
+			badRows = tc.body
+		}
+	}
+	_, body, _ := c.do("POST", mrpPath("/demands/import"), badRows)
 	for _, f := range []string{"rows[1].bucket_date", "rows[2].quantity"} {
 		if !strings.Contains(string(body), f) {
 			t.Errorf("import errors miss %s: %s", f, body)

@@ -4,14 +4,16 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/planta-dev/planta/libs/csvexport"
+	"io"
 	"log/slog"
 	"net/http"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/planta-dev/planta/libs/authn"
+	"github.com/planta-dev/planta/libs/csvexport"
 	"github.com/planta-dev/planta/libs/jsonbody"
 	"github.com/planta-dev/planta/libs/problem"
 
@@ -85,23 +88,75 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
+// decode reads the JSON body into dst strictly (jsonbody), then holds its quantities and
+// ids to the documented contract (checkBody).
 func (a *API) decode(w http.ResponseWriter, r *http.Request, dst any) bool {
+	var raw bytes.Buffer
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.TeeReader(r.Body, &raw), r.Body}
 	if err := jsonbody.Decode(w, r, dst); err != nil {
+		// A value the destination type could not take at all ("qty":"abc") is named by
+		// the body check when jsonbody could not name it.
+		var inv *fault.Invalid
+		if p := problem.From(err); p != nil && len(p.Errors) == 0 && p.Status == http.StatusBadRequest {
+			if cerr := checkBody(raw.Bytes(), reflect.TypeOf(dst)); errors.As(cerr, &inv) {
+				err = cerr
+			}
+		}
+		a.writeError(w, r, err)
+		return false
+	}
+	if err := checkBody(raw.Bytes(), reflect.TypeOf(dst)); err != nil {
 		a.writeError(w, r, err)
 		return false
 	}
 	return true
 }
 
-// params reads and validates query parameters, keeping the first error.
+// params reads and validates query parameters, keeping the first error. Every parameter
+// an endpoint knows is read through it, so check can refuse the ones nobody read: a typo
+// (?stauts=pending) must not silently widen a filter.
 type params struct {
-	v   map[string][]string
-	err error
+	v    map[string][]string
+	read map[string]bool
+	err  error
 }
 
-func query(r *http.Request) *params { return &params{v: r.URL.Query()} }
+func query(r *http.Request) *params { return &params{v: r.URL.Query(), read: map[string]bool{}} }
 
-func (p *params) str(name string) string { return strings.TrimSpace(firstOf(p.v[name])) }
+func (p *params) str(name string) string {
+	p.read[name] = true
+	return strings.TrimSpace(firstOf(p.v[name]))
+}
+
+// ignore accepts parameters an endpoint does not use but a known caller sends.
+func (p *params) ignore(names ...string) {
+	for _, n := range names {
+		p.read[n] = true
+	}
+}
+
+// check returns the first problem: a 400 naming every unknown parameter, else the first
+// invalid value. Call it after every parameter was read.
+func (p *params) check() error {
+	var unknown []string
+	for name := range p.v {
+		if !p.read[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		fields := make([]problem.FieldError, len(unknown))
+		for i, n := range unknown {
+			fields[i] = problem.FieldError{Field: n, Reason: "unknown query parameter"}
+		}
+		return problem.BadRequest("unknown query parameters: "+strings.Join(unknown, ", "), fields...)
+	}
+	return p.err
+}
 
 func firstOf(s []string) string {
 	if len(s) == 0 {

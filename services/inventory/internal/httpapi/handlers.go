@@ -13,15 +13,16 @@ import (
 // byID is a store read or action on the {id} in the path.
 type byID[T any] func(context.Context, store.Actor, string) (T, error)
 
-// serveList parses the filter, then the page (the first query error wins), calls
+// serveList parses the filter, then the page (an unknown parameter, else the first
+// query error, wins), calls
 // list and writes the page as JSON or CSV under name.
 func serveList[F, T any](a *API, w http.ResponseWriter, r *http.Request, name string, filter func(*params) F,
 	list func(context.Context, store.Actor, F, store.Page) ([]T, string, error)) {
 	q := query(r)
 	f := filter(q)
 	p := q.page()
-	if q.err != nil {
-		a.writeError(w, r, q.err)
+	if err := q.check(); err != nil {
+		a.writeError(w, r, err)
 		return
 	}
 	items, next, err := list(r.Context(), actor(r), f, p)

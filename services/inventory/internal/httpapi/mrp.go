@@ -251,9 +251,10 @@ func (a *MRP) importDemands(w http.ResponseWriter, r *http.Request) {
 		prefix := fmt.Sprintf("rows[%d].", n)
 		row := store.DemandRow{MaterialCode: cell(rec, "material_code")}
 		row.MaterialID, row.BucketDate, row.Source, row.Note = cell(rec, "material_id"), cell(rec, "bucket_date"), cell(rec, "source"), cell(rec, "note")
-		q, qerr := decimal.NewFromString(cell(rec, "quantity"))
-		if qerr != nil {
-			bad = append(bad, problem.FieldError{Field: prefix + "quantity", Reason: "must be a number"})
+		qs := cell(rec, "quantity")
+		q, qerr := decimal.NewFromString(qs)
+		if qerr != nil || !decimalPattern.MatchString(qs) {
+			bad = append(bad, problem.FieldError{Field: prefix + "quantity", Reason: "must be a decimal number like 12.5 (no exponent)"})
 			continue
 		}
 		row.Quantity = q
@@ -362,6 +363,9 @@ func serveRunList[T any](a *MRP, w http.ResponseWriter, r *http.Request, name st
 
 func (a *MRP) listOrders(w http.ResponseWriter, r *http.Request) {
 	serveRunList(a, w, r, "planned_orders", func(q *params) store.OrderFilter {
+		// The web's run page builds this CSV link from its own query, which may carry the
+		// exceptions' kind filter: accepted and ignored so that the link keeps working.
+		q.ignore("kind")
 		return store.OrderFilter{MaterialID: q.id("material_id")}
 	}, a.store.ListPlannedOrders)
 }
@@ -373,6 +377,10 @@ func (a *MRP) listExceptions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *MRP) record(w http.ResponseWriter, r *http.Request) {
+	if err := query(r).check(); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
 	run, err := a.store.GetMRPRun(r.Context(), actor(r), pathID(r))
 	if err != nil {
 		a.writeError(w, r, err)

@@ -434,6 +434,10 @@ func (a *API) budgetConsumption(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) budgetCostHistory(w http.ResponseWriter, r *http.Request) {
+	if err := query(r).check(); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
 	items, err := a.store.CostHistory(r.Context(), actor(r), pathID(r), nil, nil)
 	if err != nil {
 		a.writeError(w, r, err)
@@ -449,8 +453,8 @@ func (a *API) globalCostHistory(w http.ResponseWriter, r *http.Request) {
 		t := a.now().UTC().AddDate(-1, 0, 0)
 		from = &t
 	}
-	if q.err != nil {
-		a.writeError(w, r, q.err)
+	if err := q.check(); err != nil {
+		a.writeError(w, r, err)
 		return
 	}
 	items, err := a.store.CostHistory(r.Context(), actor(r), "", from, to)
@@ -527,6 +531,10 @@ func (a *API) confirmAdditional(w http.ResponseWriter, r *http.Request) {
 func (a *API) dashboard(w http.ResponseWriter, r *http.Request) {
 	q := query(r)
 	from, to, ok := dashboard.Period(q.str("from"), q.str("to"), a.now())
+	if err := q.check(); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
 	if !ok {
 		a.writeError(w, r, fault.Field("from", "from and to must be dates YYYY-MM-DD with from <= to"))
 		return

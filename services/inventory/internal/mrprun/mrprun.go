@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/shopspring/decimal"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
@@ -606,11 +607,13 @@ type Overrides struct {
 	LeadTimes   []LeadTimeChange `json:"lead_times"`
 }
 
-// ExtraDemand adds demand for a material on a date.
+// ExtraDemand adds demand for a material on a date. Quantity is a decimal string like
+// every quantity of the API; a JSON number is still accepted (body:"number") because it
+// was documented as one and the web client sends one.
 type ExtraDemand struct {
-	MaterialID string  `json:"material_id"`
-	Date       string  `json:"date"`
-	Quantity   float64 `json:"quantity"`
+	MaterialID string          `json:"material_id"`
+	Date       string          `json:"date"`
+	Quantity   decimal.Decimal `json:"quantity" body:"number"`
 }
 
 // LeadTimeChange replaces a material's lead time (buckets).
@@ -677,14 +680,15 @@ func (r *Runner) Simulate(ctx context.Context, a store.Actor, ov Overrides) (Sim
 		if err != nil {
 			return Simulation{}, fault.Field(f+"date", "must be a date YYYY-MM-DD")
 		}
-		if !(d.Quantity > 0) || math.IsInf(d.Quantity, 0) {
+		qty := d.Quantity.InexactFloat64()
+		if !d.Quantity.IsPositive() || math.IsInf(qty, 0) {
 			return Simulation{}, fault.Field(f+"quantity", "must be greater than zero")
 		}
 		b, ok := cal.BucketOf(day)
 		if !ok {
 			return Simulation{}, fault.Field(f+"date", "is after the planning horizon")
 		}
-		sim.Demand = append(sim.Demand, mrp.Demand{Item: mrp.ItemID(d.MaterialID), Bucket: b, Quantity: d.Quantity, Ref: "simulation:" + fmt.Sprint(k)})
+		sim.Demand = append(sim.Demand, mrp.Demand{Item: mrp.ItemID(d.MaterialID), Bucket: b, Quantity: qty, Ref: "simulation:" + fmt.Sprint(k)})
 	}
 	for k, l := range ov.LeadTimes {
 		f := fmt.Sprintf("overrides.lead_times[%d].", k)

@@ -155,7 +155,9 @@ func (s *Store) Transition(ctx context.Context, a Actor, id, action string, t bu
 			if _, err := tx.Exec(ctx, `UPDATE inventory.budgets SET status = 'active', deactivated_at = NULL, deactivation_reason = '', reactivation_date = NULL, updated_at = now() WHERE id = $1`, id); err != nil {
 				return err
 			}
-			// Lines are locked after the budget: the budget row is only ever locked by lifecycle actions.
+			// Lines are locked after the budget (the lock order). Stock added concurrently
+			// holds the budget FOR SHARE, so it committed before this statement (and its
+			// floating quantity is locked here) or it waits and sees the budget active.
 			if _, err := tx.Exec(ctx, `WITH l AS (SELECT id FROM inventory.stock_lines WHERE tenant_id = $1 AND budget_id = $2 AND floating_qty > 0 ORDER BY id FOR UPDATE)
 				UPDATE inventory.stock_lines sl SET locked_cost_pen = sl.locked_cost_pen + round(sl.floating_qty * m.price_pen, 4),
 				locked_cost_usd = sl.locked_cost_usd + round(sl.floating_qty * m.price_usd, 4), floating_qty = 0, updated_at = now()
@@ -195,7 +197,10 @@ func (s *Store) Transition(ctx context.Context, a Actor, id, action string, t bu
 func (s *Store) DeleteBudget(ctx context.Context, a Actor, id string) (int, error) {
 	frozen := 0
 	err := s.tx(ctx, a, "delete_budget", func(tx pgx.Tx) error {
-		b, err := s.getBudget(ctx, tx, a, id, false)
+		// The budget is locked first (budgets come first in the lock order): a requirement
+		// being created on it (which holds it FOR SHARE) commits before the list below is
+		// read, or sees the budget deleted.
+		b, err := s.getBudget(ctx, tx, a, id, true)
 		if err != nil {
 			return err
 		}
@@ -221,9 +226,6 @@ func (s *Store) DeleteBudget(ctx context.Context, a Actor, id string) (int, erro
 			if err := cancelLocked(ctx, tx, a, rid, items, "Proyecto eliminado: "+b.Name); err != nil {
 				return err
 			}
-		}
-		if _, err := s.getBudget(ctx, tx, a, id, true); err != nil {
-			return err
 		}
 		tag, err := tx.Exec(ctx, `WITH l AS (SELECT id FROM inventory.stock_lines WHERE tenant_id = $1 AND budget_id = $2 ORDER BY id FOR UPDATE)
 			UPDATE inventory.stock_lines sl SET frozen = true, updated_at = now() FROM l WHERE sl.id = l.id`, a.TenantID, id)

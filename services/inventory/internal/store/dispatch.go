@@ -199,13 +199,20 @@ func (s *Store) CancelDispatch(ctx context.Context, a Actor, id string) (dispatc
 				return err
 			}
 		}
+		// The dispatch row lock is what a receipt takes first too: whichever commits first
+		// wins and the other sees its result. The receipt check is a separate statement on
+		// purpose: under READ COMMITTED a subquery in the locking statement reads the
+		// snapshot from before the lock wait and misses a receipt committed meanwhile.
 		var status dispatch.Status
-		var received bool
-		if err := tx.QueryRow(ctx, `SELECT status, EXISTS (SELECT 1 FROM inventory.receipts WHERE dispatch_id = d.id) FROM inventory.dispatches d WHERE id = $1 FOR UPDATE`, id).Scan(&status, &received); err != nil {
-			return err
+		if err := tx.QueryRow(ctx, `SELECT status FROM inventory.dispatches WHERE id = $1 FOR UPDATE`, id).Scan(&status); err != nil {
+			return fmt.Errorf("lock dispatch %s: %w", id, err)
 		}
 		if status == dispatch.Cancelled {
 			return fault.Conflictf("dispatch-cancelled", "id", "the dispatch is already cancelled")
+		}
+		var received bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM inventory.receipts WHERE dispatch_id = $1)`, id).Scan(&received); err != nil {
+			return fmt.Errorf("check receipts of dispatch %s: %w", id, err)
 		}
 		if received {
 			return fault.Conflictf("already-received", "id", "a received dispatch cannot be cancelled")

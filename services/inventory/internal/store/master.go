@@ -15,7 +15,7 @@ import (
 // Profile is the tenant's company data printed on delivery notes.
 type Profile struct {
 	CompanyName string `json:"company_name"`
-	TaxID       string `json:"tax_id"`
+	TaxID       string `json:"tax_id" body:"text"` // a RUC, not an object id
 	Address     string `json:"address"`
 	Phone       string `json:"phone"`
 }

@@ -201,12 +201,17 @@ type budgetRow struct {
 	Status budget.Status
 }
 
-func getBudgetRow(ctx context.Context, q querier, tenant, id, field string) (budgetRow, error) {
+// getBudgetRow reads a (not deleted) budget that the caller's transaction is about to act
+// on according to its status, holding it FOR SHARE until the transaction ends: a
+// lifecycle action or deletion (FOR UPDATE) waits for the caller or runs first, so the
+// status the caller acts on is still the budget's status when it commits. Budgets come
+// first in the lock order.
+func getBudgetRow(ctx context.Context, tx pgx.Tx, tenant, id, field string) (budgetRow, error) {
 	if err := checkID("budget", field, id); err != nil {
 		return budgetRow{}, err
 	}
 	var b budgetRow
-	err := q.QueryRow(ctx, `SELECT id::text, name, status FROM inventory.budgets WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`, tenant, id).Scan(&b.ID, &b.Name, &b.Status)
+	err := tx.QueryRow(ctx, `SELECT id::text, name, status FROM inventory.budgets WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL FOR SHARE`, tenant, id).Scan(&b.ID, &b.Name, &b.Status)
 	return b, notFound(err, "budget", field)
 }
 
@@ -457,19 +462,29 @@ func (s *Store) Reassign(ctx context.Context, a Actor, id string, budgetID *stri
 		if same && !unfreeze {
 			return fault.Field("budget_id", "the line already belongs to this project")
 		}
-		if same {
-			targetID = id
-			_, err := tx.Exec(ctx, `UPDATE inventory.stock_lines SET frozen = false, updated_at = now() WHERE id = $1`, id)
-			return err
-		}
-		if targetID, err = ensureLine(ctx, tx, a.TenantID, src.WarehouseID, src.MaterialID, budgetID); err != nil {
-			return err
+		targetID = id
+		if !same {
+			if targetID, err = ensureLine(ctx, tx, a.TenantID, src.WarehouseID, src.MaterialID, budgetID); err != nil {
+				return err
+			}
 		}
 		lines, err := lockLinesByID(ctx, tx, a.TenantID, []string{id, targetID})
 		if err != nil {
 			return err
 		}
 		from, to := lines[id], lines[targetID]
+		// src was read without a lock: a concurrent unfreeze or project deletion may have
+		// changed the line since, so the state is checked again on the locked row.
+		if unfreeze && !from.Frozen {
+			return fault.Conflictf("not-frozen", "id", "the line is not frozen")
+		}
+		if !unfreeze && from.Frozen {
+			return fault.Conflictf("line-frozen", "id", "the line is frozen; use unfreeze")
+		}
+		if same {
+			from.Frozen = false
+			return setLine(ctx, tx, from)
+		}
 		if from.Reserved.IsPositive() {
 			return fault.Conflictf("line-reserved", "id", "the line has %s reserved; dispatch or cancel first", from.Reserved)
 		}

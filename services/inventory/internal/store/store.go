@@ -1,9 +1,12 @@
 // Package store is the inventory service's Postgres persistence (pgx, schema
 // "inventory"). Every query is scoped by the caller's tenant id. Multi-row state changes
-// run in one transaction that locks rows in a fixed order — requirements, then
-// dispatches, then stock lines (by id), then document counters — so concurrent
+// run in one transaction that locks rows in a fixed order — budgets, then requirements,
+// then dispatches, then stock lines (by id), then document counters — so concurrent
 // operations queue instead of deadlocking; a serialization failure or deadlock that still
-// happens is retried.
+// happens is retried. A state transition reads the state it checks from the locked row
+// (or in a statement after the lock), never from an earlier read: under READ COMMITTED
+// an earlier read, or a subquery of the locking statement, can predate a concurrent
+// commit.
 package store
 
 import (
