@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -63,6 +64,8 @@ type API struct {
 	loc     *time.Location
 	limiter *limiter
 	cache   *publicCache
+	// observeQuery, when set (tests), sees every query parameter a handler reads.
+	observeQuery atomic.Pointer[func(route, name string, declared bool)]
 }
 
 // New builds the API.
@@ -95,8 +98,10 @@ type Route struct {
 	Method, Path, Summary string
 	Public                bool
 	Tag                   string
-	h                     handler
-	clock                 clockDep // public views: the part of the clock the answer reads
+	// Query lists the query parameters the route takes (params.go); any other is refused.
+	Query []Param
+	h     handler
+	clock clockDep // public views: the part of the clock the answer reads
 }
 
 // Register adds every route to rt with its guard: admin routes require role admin or
@@ -105,16 +110,33 @@ func (a *API) Register(rt *authn.Router) {
 	admin := authn.RequireRole(authn.RoleAdmin, authn.RoleSuperadmin)
 	for _, r := range a.Routes() {
 		if r.Public {
-			rt.Handle(r.Method, r.Path, authn.Public(), a.publicMiddleware(r.clock, a.wrap(r.h)))
+			rt.Handle(r.Method, r.Path, authn.Public(), a.publicMiddleware(r.clock, a.wrap(r)))
 		} else {
-			rt.Handle(r.Method, r.Path, admin, a.wrap(r.h))
+			rt.Handle(r.Method, r.Path, admin, a.wrap(r))
 		}
 	}
 }
 
-func (a *API) wrap(h handler) http.Handler {
+// wrap checks the query parameters against the route's declaration, then runs the
+// handler and renders its error.
+func (a *API) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
+		q, err := a.checkQuery(rt, r)
+		if err != nil {
+			a.writeErr(w, r, err)
+			return
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				u, ok := v.(undeclaredParam)
+				if !ok {
+					panic(v)
+				}
+				a.cfg.Log.ErrorContext(r.Context(), "handler reads an undeclared query parameter", "error", u.String())
+				problem.Write(w, r, problem.Internal())
+			}
+		}()
+		if err := rt.h(w, withQuery(r, q)); err != nil {
 			a.writeErr(w, r, err)
 		}
 	})
@@ -212,40 +234,6 @@ func pathID(r *http.Request, name string) (int64, error) {
 		return 0, problem.NotFound(name)
 	}
 	return id, nil
-}
-
-func queryID(r *http.Request, name string) (int64, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return 0, nil
-	}
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, problem.Field(name, "must be a positive integer id")
-	}
-	return id, nil
-}
-
-func page(r *http.Request) (store.Page, error) {
-	q := r.URL.Query()
-	var p store.Page
-	if c := q.Get("cursor"); c != "" {
-		n, err := strconv.ParseInt(c, 10, 64)
-		if err != nil || n < 0 {
-			return p, problem.Field("cursor", "invalid cursor")
-		}
-		p.After = n
-	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 500 {
-			return p, problem.Field("limit", "must be 1–500")
-		}
-		p.Limit = n
-	} else {
-		p.Limit = 100
-	}
-	return p, nil
 }
 
 func listResp[T any](w http.ResponseWriter, items []T, p store.Page, id func(T) int64) {

@@ -39,6 +39,7 @@ type env struct {
 	router   *authn.Router
 	mux      *mux.Router
 	runner   *solvejob.Runner
+	api      *httpapi.API
 	tokens   map[string]string
 	offers   []importer.Offer
 	offersMu sync.Mutex
@@ -84,6 +85,7 @@ func newEnv(t *testing.T) *env {
 		ExcludedPrograms: []string{"LEDOC"}, Now: func() time.Time { return now }, PublicRate: 1000, PublicBurst: 1000,
 	})
 	api.Register(e.router)
+	e.api = api
 	e.srv = httptest.NewServer(e.mux)
 	t.Cleanup(e.srv.Close)
 	t.Cleanup(e.runner.Wait)

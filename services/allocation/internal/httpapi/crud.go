@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/planta-dev/planta/libs/jsonbody"
-	"github.com/planta-dev/planta/libs/problem"
 
 	"github.com/planta-dev/planta/services/allocation/internal/importer"
 	"github.com/planta-dev/planta/services/allocation/internal/report"
@@ -47,13 +46,9 @@ func getJSON[T any](get func(r *http.Request, id int64) (T, error)) handler {
 	}
 }
 
-// listBy answers one page of what list returns (list reads its own filters after the
-// page is parsed).
+// listBy answers one page (limit, cursor) of what list returns.
 func listBy[T any](r *http.Request, w http.ResponseWriter, list func(p store.Page) ([]T, error), id func(T) int64) error {
-	p, err := page(r)
-	if err != nil {
-		return err
-	}
+	p := params(r).page()
 	items, err := list(p)
 	if err != nil {
 		return err
@@ -117,11 +112,7 @@ type buildingIn struct {
 
 func (a *API) listBuildings(w http.ResponseWriter, r *http.Request) error {
 	return listBy(r, w, func(p store.Page) ([]store.Building, error) {
-		campus, err := queryID(r, "campus_id")
-		if err != nil {
-			return nil, err
-		}
-		return a.st.ListBuildings(r.Context(), campus, p)
+		return a.st.ListBuildings(r.Context(), params(r).id("campus_id"), p)
 	}, func(x store.Building) int64 { return x.ID })
 }
 
@@ -191,17 +182,11 @@ type roomIn struct {
 }
 
 func (a *API) listRooms(w http.ResponseWriter, r *http.Request) error {
-	p, err := page(r)
-	if err != nil {
-		return err
-	}
-	b, err := queryID(r, "building_id")
-	if err != nil {
-		return err
-	}
-	f := store.RoomFilter{BuildingID: b, ActiveOnly: r.URL.Query().Get("active") == "true"}
-	if wantsCSV(r) {
-		p = store.Page{Limit: 500}
+	q := params(r)
+	f := store.RoomFilter{BuildingID: q.id("building_id"), ActiveOnly: q.boolean("active")}
+	p := store.Page{Limit: 500}
+	if !wantsCSV(r) {
+		p = q.page()
 	}
 	items, err := a.st.ListRooms(r.Context(), f, p)
 	if err != nil {
@@ -311,7 +296,7 @@ type professorIn struct {
 
 func (a *API) listProfessors(w http.ResponseWriter, r *http.Request) error {
 	return listBy(r, w, func(p store.Page) ([]store.Professor, error) {
-		return a.st.ListProfessors(r.Context(), importer.NameKey(r.URL.Query().Get("q")), p)
+		return a.st.ListProfessors(r.Context(), importer.NameKey(params(r).get("q")), p)
 	}, func(x store.Professor) int64 { return x.ID })
 }
 
@@ -350,7 +335,7 @@ type ruleIn struct {
 
 func (a *API) listRules(w http.ResponseWriter, r *http.Request) error {
 	return listBy(r, w, func(p store.Page) ([]store.Rule, error) {
-		return a.st.ListRules(r.Context(), strings.ToUpper(r.URL.Query().Get("discipline_code")), p)
+		return a.st.ListRules(r.Context(), strings.ToUpper(params(r).get("discipline_code")), p)
 	}, func(x store.Rule) int64 { return x.ID })
 }
 
@@ -392,11 +377,7 @@ type holdIn struct {
 
 func (a *API) listHolds(w http.ResponseWriter, r *http.Request) error {
 	return listBy(r, w, func(p store.Page) ([]store.RoomHold, error) {
-		sem, err := queryID(r, "semester_id")
-		if err != nil {
-			return nil, err
-		}
-		return a.st.ListHolds(r.Context(), sem, p)
+		return a.st.ListHolds(r.Context(), params(r).id("semester_id"), p)
 	}, func(x store.RoomHold) int64 { return x.ID })
 }
 
@@ -436,8 +417,6 @@ func scheduleReason(err error) string {
 
 func (a *API) listChangeLog(w http.ResponseWriter, r *http.Request) error {
 	return listBy(r, w, func(p store.Page) ([]store.ChangeLogEntry, error) {
-		return a.st.ListChangeLog(r.Context(), r.URL.Query().Get("entity"), p)
+		return a.st.ListChangeLog(r.Context(), params(r).get("entity"), p)
 	}, func(x store.ChangeLogEntry) int64 { return x.ID })
 }
-
-var _ = problem.Field

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+
+	"github.com/planta-dev/planta/services/allocation/internal/timegrid"
 )
 
 func withProblem(defs map[string]any, problem map[string]any) map[string]any {
@@ -27,6 +29,18 @@ func success(b body, defs map[string]any) map[string]any {
 	return resp
 }
 
+// queryParameter is the OpenAPI parameter object of a declared query parameter.
+func queryParameter(q Param, grid *timegrid.Grid) map[string]any {
+	schema := q.kind.schema(grid)
+	out := map[string]any{"name": q.Name, "in": "query", "required": false, "description": q.desc}
+	if q.Repeated {
+		schema = map[string]any{"type": "array", "items": schema}
+		out["style"], out["explode"] = "form", true
+	}
+	out["schema"] = schema
+	return out
+}
+
 var pathParam = regexp.MustCompile(`\{([a-z_]+)(:(?:[^{}]|\{[^}]*\})*)?\}`)
 
 // OpenAPI builds the OpenAPI 3.1 document of every route (the same table Register uses).
@@ -39,6 +53,7 @@ func OpenAPI(version string) []byte {
 	defs := map[string]any{}
 	typedSchemas(defs)
 	bodies := routeBodies()
+	grid := timegrid.Default()
 	for _, r := range (&API{}).Routes() {
 		p := pathParam.ReplaceAllString(r.Path, "{$1}")
 		if paths[p] == nil {
@@ -47,6 +62,9 @@ func OpenAPI(version string) []byte {
 		var params []any
 		for _, m := range pathParam.FindAllStringSubmatch(r.Path, -1) {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+		}
+		for _, q := range r.Query {
+			params = append(params, queryParameter(q, grid))
 		}
 		ok := "200"
 		switch {
@@ -64,7 +82,8 @@ func OpenAPI(version string) []byte {
 			"operationId": strings.ToLower(r.Method) + strings.NewReplacer("/", "_", "{", "", "}", "", "-", "_", ".", "_").Replace(p),
 			"responses": map[string]any{
 				ok:    success(bodies[r.Method+" "+p], defs),
-				"400": errResp("malformed request"), "404": errResp("not found"), "422": errResp("invalid field (named in errors)"),
+				"400": errResp("malformed request, or a query parameter the route does not take or given twice (named in errors)"),
+				"404": errResp("not found"), "422": errResp("invalid field or query parameter value (named in errors)"),
 			},
 		}
 		resp := op["responses"].(map[string]any)
@@ -98,7 +117,7 @@ func OpenAPI(version string) []byte {
 	doc := map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "Planta allocation API", "version": version,
-			"description": "Classroom allocation: admin API under /api/v1/allocation (roles admin, superadmin) and the anonymous read-only public API under /api/v1/public. See docs/api/allocation.md."},
+			"description": "Classroom allocation: admin API under /api/v1/allocation (roles admin, superadmin) and the anonymous read-only public API under /api/v1/public. Each operation lists every query parameter it takes; any other is refused (400), a bad value is 422. See docs/api/allocation.md."},
 		"paths":    paths,
 		"security": []any{map[string]any{"bearer": []any{}}, map[string]any{"cookie": []any{}}},
 		"components": map[string]any{

@@ -141,7 +141,7 @@ func publicKey(r *http.Request, dep clockDep, now time.Time, ver int64) string {
 	b.WriteByte(' ')
 	b.WriteString(r.URL.Path)
 	b.WriteByte('?')
-	b.WriteString(r.URL.Query().Encode())
+	b.WriteString(canonicalQuery(r))
 	b.WriteString(" @")
 	switch dep {
 	case clockDay:
@@ -307,11 +307,7 @@ func timeParseDate(s string) (time.Time, error) { return time.Parse("2006-01-02"
 
 // publicSemester picks ?semester_id, else the semester containing date, else the active one.
 func (a *API) publicSemester(r *http.Request, date string) (store.Semester, error) {
-	id, err := queryID(r, "semester_id")
-	if err != nil {
-		return store.Semester{}, err
-	}
-	if id != 0 {
+	if id := params(r).id("semester_id"); id != 0 {
 		return a.st.GetSemester(r.Context(), id)
 	}
 	if date != "" {
@@ -356,11 +352,7 @@ func (a *API) activeRooms(r *http.Request, buildingID int64) ([]store.Room, erro
 }
 
 func (a *API) pubRooms(w http.ResponseWriter, r *http.Request) error {
-	b, err := queryID(r, "building_id")
-	if err != nil {
-		return err
-	}
-	rooms, err := a.activeRooms(r, b)
+	rooms, err := a.activeRooms(r, params(r).id("building_id"))
 	if err != nil {
 		return err
 	}
@@ -373,17 +365,13 @@ func (a *API) pubRooms(w http.ResponseWriter, r *http.Request) error {
 }
 
 // weekRange returns Monday..Sunday of the week containing ?date (YYYY-MM-DD), or "" when absent.
-func weekRange(r *http.Request) (from, to string, err error) {
-	d := r.URL.Query().Get("date")
-	if d == "" {
-		return "", "", nil
-	}
-	t, perr := timeParseDate(d)
-	if perr != nil {
-		return "", "", problem.Field("date", "must be a date YYYY-MM-DD")
+func weekRange(r *http.Request) (from, to string) {
+	t, err := timeParseDate(params(r).get("date"))
+	if err != nil { // absent (checked by wrap when present)
+		return "", ""
 	}
 	mon := timegrid.DateOfWeek(t, 2)
-	return mon.Format("2006-01-02"), mon.AddDate(0, 0, 6).Format("2006-01-02"), nil
+	return mon.Format("2006-01-02"), mon.AddDate(0, 0, 6).Format("2006-01-02")
 }
 
 type weekOut struct {
@@ -397,10 +385,7 @@ type weekOut struct {
 }
 
 func (a *API) week(w http.ResponseWriter, r *http.Request, rooms []store.Room) error {
-	from, to, err := weekRange(r)
-	if err != nil {
-		return err
-	}
+	from, to := weekRange(r)
 	sem, err := a.publicSemester(r, from)
 	if err != nil {
 		return err
@@ -467,27 +452,24 @@ func (a *API) pubBuildingWeek(w http.ResponseWriter, r *http.Request) error {
 // ?blocks=M1,M2 (default: all), capacity, characteristic (repeatable, names), building_id,
 // room_type_id.
 func (a *API) pubSearch(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	var v validator
-	day, date := 0, q.Get("date")
-	if date != "" {
-		t, err := timeParseDate(date)
-		v.check(err == nil, "date", "must be a date YYYY-MM-DD")
-		if err == nil {
-			day = int(timegrid.DayOf(t.Weekday()))
-		}
+	q := params(r) // each value is checked by wrap; here only how they combine
+	day, date := 0, q.get("date")
+	if t, err := timeParseDate(date); err == nil {
+		day = int(timegrid.DayOf(t.Weekday()))
 	}
-	if d := q.Get("day"); d != "" {
-		n, err := strconv.Atoi(d)
-		v.check(err == nil && a.grid.HasDay(timegrid.Day(n)), "day", "must be a day code 2 (Monday) … 7 (Saturday)")
-		v.check(date == "" || n == day, "day", "does not match date")
-		day = n
+	if d := q.int("day", 0); d != 0 {
+		if date != "" && d != day {
+			return problem.Field("day", "does not match date")
+		}
+		day = d
 	}
 	var blocks []int
-	if bs := q.Get("blocks"); bs != "" {
+	if bs := q.get("blocks"); bs != "" {
 		for _, c := range strings.Split(bs, ",") {
 			b, err := a.grid.ParseBlockCode(strings.TrimSpace(c))
-			v.check(err == nil, "blocks", fmt.Sprintf("%q is not a block", c))
+			if err != nil {
+				return problem.Field("blocks", fmt.Sprintf("%q is not a block", c))
+			}
 			blocks = append(blocks, int(b))
 		}
 	} else {
@@ -495,28 +477,13 @@ func (a *API) pubSearch(w http.ResponseWriter, r *http.Request) error {
 			blocks = append(blocks, b)
 		}
 	}
-	capacity := 0
-	if c := q.Get("capacity"); c != "" {
-		n, err := strconv.Atoi(c)
-		v.check(err == nil && n >= 0, "capacity", "must be a non-negative integer")
-		capacity = n
-	}
-	building, err := queryID(r, "building_id")
-	if err != nil {
-		return err
-	}
-	rtype, err := queryID(r, "room_type_id")
-	if err != nil {
-		return err
-	}
-	if err := v.err(); err != nil {
-		return err
-	}
+	capacity := q.int("capacity", 0)
+	building, rtype := q.id("building_id"), q.id("room_type_id")
 	rooms, err := a.activeRooms(r, building)
 	if err != nil {
 		return err
 	}
-	wantCh := q["characteristic"]
+	wantCh := q.all("characteristic")
 	var cand []store.Room
 	for _, room := range rooms {
 		if room.Capacity < capacity || (rtype != 0 && room.RoomTypeID != rtype) || !hasAll(room.Characteristics, wantCh) {
@@ -564,8 +531,8 @@ func hasAll(have, want []string) bool {
 
 // pubCalendar lists the dated entries of a day or week (?date, ?view=day|week, ?room_id, ?building_id).
 func (a *API) pubCalendar(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	date := q.Get("date")
+	q := params(r)
+	date := q.get("date")
 	if date == "" {
 		date = a.today(r).Format("2006-01-02")
 	}
@@ -574,23 +541,12 @@ func (a *API) pubCalendar(w http.ResponseWriter, r *http.Request) error {
 		return problem.Field("date", "must be a date YYYY-MM-DD")
 	}
 	from, to := t, t
-	switch q.Get("view") {
-	case "", "day":
-	case "week":
+	if q.get("view") == "week" { // else day (the only other value wrap lets through)
 		from = timegrid.DateOfWeek(t, 2)
 		to = from.AddDate(0, 0, 6)
-	default:
-		return problem.Field("view", "must be day or week")
 	}
-	roomID, err := queryID(r, "room_id")
-	if err != nil {
-		return err
-	}
-	building, err := queryID(r, "building_id")
-	if err != nil {
-		return err
-	}
-	rooms, err := a.activeRooms(r, building)
+	roomID := q.id("room_id")
+	rooms, err := a.activeRooms(r, q.id("building_id"))
 	if err != nil {
 		return err
 	}

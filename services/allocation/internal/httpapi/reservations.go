@@ -115,24 +115,11 @@ func (a *API) previewReservation(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) listReservations(w http.ResponseWriter, r *http.Request) error {
-	p, err := page(r)
-	if err != nil {
-		return err
-	}
-	room, err := queryID(r, "room_id")
-	if err != nil {
-		return err
-	}
-	q := r.URL.Query()
-	f := store.ReservationFilter{RoomID: room, From: q.Get("from"), To: q.Get("to")}
-	var v validator
-	v.check(f.From == "" || validDate(f.From), "from", "must be a date YYYY-MM-DD")
-	v.check(f.To == "" || validDate(f.To), "to", "must be a date YYYY-MM-DD")
-	if err := v.err(); err != nil {
-		return err
-	}
-	if wantsCSV(r) {
-		p = store.Page{Limit: 500}
+	q := params(r)
+	f := store.ReservationFilter{RoomID: q.id("room_id"), From: q.get("from"), To: q.get("to")}
+	p := store.Page{Limit: 500}
+	if !wantsCSV(r) {
+		p = q.page()
 	}
 	items, err := a.st.ListReservations(r.Context(), f, p)
 	if err != nil {

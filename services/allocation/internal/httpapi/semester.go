@@ -80,12 +80,13 @@ func (a *API) importCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return problem.Field("body", err.Error())
 	}
+	q := params(r)
 	var excluded *[]string
-	if ex := r.URL.Query().Get("excluded_programs"); ex != "" {
+	if ex := q.get("excluded_programs"); ex != "" {
 		list := strings.Split(ex, ",")
 		excluded = &list
 	}
-	return a.runImport(w, r, sem, offers, excluded, "csv", r.URL.Query().Get("mark_withdrawn") == "true")
+	return a.runImport(w, r, sem, offers, excluded, "csv", q.boolean("mark_withdrawn"))
 }
 
 func (a *API) runImport(w http.ResponseWriter, r *http.Request, sem store.Semester, offers []importer.Offer, excluded *[]string, source string, markWithdrawn bool) error {
@@ -140,18 +141,12 @@ type demandIn struct {
 }
 
 func (a *API) listDemands(w http.ResponseWriter, r *http.Request) error {
-	p, err := page(r)
-	if err != nil {
-		return err
+	q := params(r)
+	p := store.Page{Limit: 500}
+	if !wantsCSV(r) {
+		p = q.page()
 	}
-	sem, err := queryID(r, "semester_id")
-	if err != nil {
-		return err
-	}
-	if wantsCSV(r) {
-		p = store.Page{Limit: 500}
-	}
-	items, err := a.st.ListDemands(r.Context(), store.DemandFilter{SemesterID: sem, DisciplineCode: strings.ToUpper(r.URL.Query().Get("discipline_code"))}, p)
+	items, err := a.st.ListDemands(r.Context(), store.DemandFilter{SemesterID: q.id("semester_id"), DisciplineCode: strings.ToUpper(q.get("discipline_code"))}, p)
 	if err != nil {
 		return err
 	}
@@ -283,10 +278,7 @@ func (a *API) listPublications(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := page(r)
-	if err != nil {
-		return err
-	}
+	p := params(r).page()
 	if _, err := a.st.GetSemester(r.Context(), id); err != nil {
 		return err
 	}
@@ -307,18 +299,11 @@ func (a *API) getPublication(w http.ResponseWriter, r *http.Request) error {
 // --- allocations
 
 func (a *API) listAllocations(w http.ResponseWriter, r *http.Request) error {
-	p, err := page(r)
-	if err != nil {
-		return err
-	}
-	var f store.AllocationFilter
-	for name, dst := range map[string]*int64{"semester_id": &f.SemesterID, "room_id": &f.RoomID, "demand_id": &f.DemandID, "building_id": &f.BuildingID} {
-		if *dst, err = queryID(r, name); err != nil {
-			return err
-		}
-	}
-	if wantsCSV(r) {
-		p = store.All
+	q := params(r)
+	f := store.AllocationFilter{SemesterID: q.id("semester_id"), RoomID: q.id("room_id"), DemandID: q.id("demand_id"), BuildingID: q.id("building_id")}
+	p := store.All
+	if !wantsCSV(r) {
+		p = q.page()
 	}
 	items, err := a.st.ListAllocations(r.Context(), f, p)
 	if err != nil {
@@ -532,14 +517,7 @@ func (a *API) reportBuildings(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) reportUnderUsed(w http.ResponseWriter, r *http.Request) error {
-	threshold := 30.0
-	if t := r.URL.Query().Get("threshold"); t != "" {
-		f, err := strconv.ParseFloat(t, 64)
-		if err != nil || f < 0 || f > 100 {
-			return problem.Field("threshold", "must be a percent 0–100")
-		}
-		threshold = f
-	}
+	threshold := params(r).float("threshold", 30)
 	sem, rooms, slots, err := a.semesterRoomsSlots(r)
 	if err != nil {
 		return err
@@ -638,10 +616,7 @@ func (a *API) roomPDF(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sem, err := queryID(r, "semester_id")
-	if err != nil {
-		return err
-	}
+	sem := params(r).id("semester_id")
 	if sem == 0 {
 		s, err := a.st.ActiveSemester(r.Context())
 		if err != nil {

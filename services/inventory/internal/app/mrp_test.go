@@ -72,7 +72,7 @@ func mrpSweep() map[string]sweepCase {
 			return obj{"warehouse_id": b.obra, "budget_id": b.budget}
 		}),
 		"POST /simulations": notFoundBody(func(b world) any {
-			return obj{"overrides": obj{"extra_demand": []obj{{"material_id": b.materials[0], "date": weekDate(2), "quantity": 5}}}}
+			return obj{"overrides": obj{"extra_demand": []obj{{"material_id": b.materials[0], "date": weekDate(2), "quantity": "5"}}}}
 		}),
 	}
 	out := map[string]sweepCase{}
@@ -329,7 +329,7 @@ func TestMRPSimulationSavesNothing(t *testing.T) {
 		} `json:"affected_planned_orders"`
 	}
 	c.must(http.MethodPost, mrpPath("/simulations"), obj{"overrides": obj{
-		"extra_demand": []obj{{"material_id": k.end, "date": weekDate(6), "quantity": 5}},
+		"extra_demand": []obj{{"material_id": k.end, "date": weekDate(6), "quantity": "5"}},
 		"lead_times":   []obj{{"material_id": k.comp, "lead_time": 1}},
 	}}, 200, &sim)
 	found := false
@@ -384,7 +384,7 @@ func TestMRPBadInputChangesNothing(t *testing.T) {
 		{"bad run kind", "POST", "/runs", obj{"kind": "fast"}, 422, "kind", ""},
 		{"csv bad rows", "POST", "/demands/import", "material_code,bucket_date,quantity\nMAT-000," + weekDate(1) + ",5\nMAT-000,tomorrow,5\nMAT-000," + weekDate(1) + ",-2\nNOPE," + weekDate(1) + ",1\n", 422, "rows[1].bucket_date", ""},
 		{"csv no header", "POST", "/demands/import", "", 400, "body", ""},
-		{"simulation unknown item", "POST", "/simulations", obj{"overrides": obj{"extra_demand": []obj{{"material_id": unplanned, "date": weekDate(1), "quantity": 1}}}}, 404, "overrides.extra_demand[0].material_id", ""},
+		{"simulation unknown item", "POST", "/simulations", obj{"overrides": obj{"extra_demand": []obj{{"material_id": unplanned, "date": weekDate(1), "quantity": "1"}}}}, 404, "overrides.extra_demand[0].material_id", ""},
 		{"simulation quantity not a number", "POST", "/simulations", obj{"overrides": obj{"extra_demand": []obj{{"material_id": k.end, "date": weekDate(1), "quantity": "1"}, {"material_id": k.end, "date": weekDate(1), "quantity": "abc"}}}}, 422, "overrides.extra_demand[1].quantity", ""},
 		{"simulation quantity with an exponent", "POST", "/simulations", obj{"overrides": obj{"extra_demand": []obj{{"material_id": k.end, "date": weekDate(1), "quantity": "1e3"}}}}, 422, "overrides.extra_demand[0].quantity", ""},
 		{"simulation zero quantity", "POST", "/simulations", obj{"overrides": obj{"extra_demand": []obj{{"material_id": k.end, "date": weekDate(1), "quantity": "0"}}}}, 422, "overrides.extra_demand[0].quantity", ""},

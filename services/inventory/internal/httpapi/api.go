@@ -131,13 +131,6 @@ func (p *params) str(name string) string {
 	return strings.TrimSpace(firstOf(p.v[name]))
 }
 
-// ignore accepts parameters an endpoint does not use but a known caller sends.
-func (p *params) ignore(names ...string) {
-	for _, n := range names {
-		p.read[n] = true
-	}
-}
-
 // check returns the first problem: a 400 naming every unknown parameter, else the first
 // invalid value. Call it after every parameter was read.
 func (p *params) check() error {

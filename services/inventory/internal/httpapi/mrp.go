@@ -363,9 +363,6 @@ func serveRunList[T any](a *MRP, w http.ResponseWriter, r *http.Request, name st
 
 func (a *MRP) listOrders(w http.ResponseWriter, r *http.Request) {
 	serveRunList(a, w, r, "planned_orders", func(q *params) store.OrderFilter {
-		// The web's run page builds this CSV link from its own query, which may carry the
-		// exceptions' kind filter: accepted and ignored so that the link keeps working.
-		q.ignore("kind")
 		return store.OrderFilter{MaterialID: q.id("material_id")}
 	}, a.store.ListPlannedOrders)
 }

@@ -608,12 +608,11 @@ type Overrides struct {
 }
 
 // ExtraDemand adds demand for a material on a date. Quantity is a decimal string like
-// every quantity of the API; a JSON number is still accepted (body:"number") because it
-// was documented as one and the web client sends one.
+// every quantity of the API.
 type ExtraDemand struct {
 	MaterialID string          `json:"material_id"`
 	Date       string          `json:"date"`
-	Quantity   decimal.Decimal `json:"quantity" body:"number"`
+	Quantity   decimal.Decimal `json:"quantity"`
 }
 
 // LeadTimeChange replaces a material's lead time (buckets).

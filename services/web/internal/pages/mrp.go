@@ -443,7 +443,7 @@ func (s *Site) renderMRPRun(w http.ResponseWriter, r *http.Request, v *View, sta
 	base := "/runs/" + url.PathEscape(id)
 	d := mrpData{Run: &run, Orders: orders.Items, Exceptions: exc.Items, Items: items.Items, Filter: q,
 		Next: nextLink("/app/mrp/runs/"+url.PathEscape(id), q, orders.NextCursor),
-		CSV:  mrpCSV(base+"/planned-orders", q), CSV2: mrpCSV(base+"/exceptions", q)}
+		CSV:  mrpCSV(base+"/planned-orders", pick(q, "material_id")), CSV2: mrpCSV(base+"/exceptions", q)}
 	lst := listData{}
 	if err := s.choices(r, &lst, true, false, true); err != nil {
 		s.fail(w, r, err)
@@ -564,7 +564,8 @@ func (s *Site) runSimulation(w http.ResponseWriter, r *http.Request) {
 				v.Errors["demand_qty_"+n] = v.L.T("mrp.positive")
 				continue
 			}
-			o.ExtraDemand = append(o.ExtraDemand, inventory.ExtraDemand{MaterialID: m, Date: r.PostFormValue("demand_date_" + n), Quantity: q})
+			o.ExtraDemand = append(o.ExtraDemand, inventory.ExtraDemand{MaterialID: m, Date: r.PostFormValue("demand_date_" + n),
+				Quantity: strconv.FormatFloat(q, 'f', -1, 64)}) // the API's decimal-string form
 		}
 		if m := r.PostFormValue("lt_material_" + n); m != "" {
 			o.LeadTimes = append(o.LeadTimes, inventory.LeadTimeChange{MaterialID: m, LeadTime: intField(r, "lt_value_"+n)})

@@ -218,6 +218,11 @@ func list[T any](ctx context.Context, c *apicall.Client, path string, q url.Valu
 	if q.Get("limit") == "" {
 		q.Set("limit", "500")
 	}
+	return report[T](ctx, c, path, q)
+}
+
+// report reads a list-shaped answer that is never paged (the reports): no page size.
+func report[T any](ctx context.Context, c *apicall.Client, path string, q url.Values) ([]T, error) {
 	p, err := get[apicall.Page[T]](ctx, c, path, q)
 	return p.Items, err
 }
@@ -333,7 +338,7 @@ func (c *Client) Heatmap(ctx context.Context, semesterID int64) (Heatmap, error)
 
 // BuildingsReport is the occupancy per building.
 func (c *Client) BuildingsReport(ctx context.Context, semesterID int64) ([]Use, error) {
-	return list[Use](ctx, c.c, AdminBase+"/semesters/"+itoa(semesterID)+"/reports/buildings", nil)
+	return report[Use](ctx, c.c, AdminBase+"/semesters/"+itoa(semesterID)+"/reports/buildings", nil)
 }
 
 // UnderUsed lists rooms below threshold percent.
@@ -342,12 +347,12 @@ func (c *Client) UnderUsed(ctx context.Context, semesterID int64, threshold stri
 	if threshold != "" {
 		q.Set("threshold", threshold)
 	}
-	return list[Use](ctx, c.c, AdminBase+"/semesters/"+itoa(semesterID)+"/reports/under-used", q)
+	return report[Use](ctx, c.c, AdminBase+"/semesters/"+itoa(semesterID)+"/reports/under-used", q)
 }
 
 // Unallocated lists the section-days without a room, with reasons.
 func (c *Client) Unallocated(ctx context.Context, semesterID int64) ([]Unplaced, error) {
-	return list[Unplaced](ctx, c.c, AdminBase+"/semesters/"+itoa(semesterID)+"/reports/unallocated", nil)
+	return report[Unplaced](ctx, c.c, AdminBase+"/semesters/"+itoa(semesterID)+"/reports/unallocated", nil)
 }
 
 // Calendar lists dated entries of a day or week (date, view, room_id, building_id).

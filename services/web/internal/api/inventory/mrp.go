@@ -180,9 +180,9 @@ type Overrides struct {
 
 // ExtraDemand adds demand for a material on a date.
 type ExtraDemand struct {
-	MaterialID string  `json:"material_id"`
-	Date       string  `json:"date"`
-	Quantity   float64 `json:"quantity"`
+	MaterialID string `json:"material_id"`
+	Date       string `json:"date"`
+	Quantity   string `json:"quantity"` // a decimal string, like every quantity the API takes
 }
 
 // LeadTimeChange replaces a material's lead time (buckets).
