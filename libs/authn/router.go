@@ -42,7 +42,9 @@ func NewRouter(m *mux.Router, validator Validator, log *slog.Logger) *Router {
 	return &Router{mux: m, validator: validator, log: log, routes: map[*mux.Route]RouteInfo{}}
 }
 
-// Handle registers h for method and path behind guard.
+// Handle registers h for method and path behind guard; a GET route also answers HEAD.
+// Before h runs, the router refuses path, query and form input that is not valid UTF-8
+// or contains NUL, and marks answers of authenticated routes Cache-Control: no-store.
 func (rt *Router) Handle(method, path string, guard Guard, h http.Handler) *mux.Route {
 	if guard.name == "" {
 		panic(fmt.Sprintf("authn: route %s %s registered without a guard", method, path))
@@ -50,7 +52,13 @@ func (rt *Router) Handle(method, path string, guard Guard, h http.Handler) *mux.
 	if guard.authenticate && rt.validator == nil {
 		panic(fmt.Sprintf("authn: route %s %s needs a session validator", method, path))
 	}
-	route := rt.mux.Handle(path, rt.wrap(guard, h)).Methods(method)
+	methods := []string{method}
+	if method == http.MethodGet {
+		// RFC 9110 §9.3.2: HEAD is GET without the body (net/http discards it). Same
+		// route, so the guard and CheckGuarded cover both.
+		methods = append(methods, http.MethodHead)
+	}
+	route := rt.mux.Handle(path, rt.wrap(guard, h)).Methods(methods...)
 	rt.mu.Lock()
 	rt.routes[route] = RouteInfo{Method: method, Path: path, Guard: guard}
 	rt.mu.Unlock()
@@ -126,6 +134,10 @@ func (rt *Router) wrap(guard Guard, h http.Handler) http.Handler {
 					next = r.WithContext(WithPrincipal(r.Context(), p))
 				}
 			}
+			if p := checkInput(w, next); p != nil {
+				problem.Write(w, next, p)
+				return
+			}
 			h.ServeHTTP(w, next)
 			return
 		}
@@ -153,6 +165,17 @@ func (rt *Router) wrap(guard Guard, h http.Handler) http.Handler {
 			return
 		}
 		recordCapture(r.Context(), p)
+		// Input is checked after the guard: an anonymous caller learns nothing more than
+		// 401, and a form body is not buffered for one.
+		if p := checkInput(w, r); p != nil {
+			problem.Write(w, r, p)
+			return
+		}
+		// Answers for a session are private: no shared or browser cache may keep them
+		// unless the handler (or a middleware before it) chose a policy itself.
+		if w.Header().Get("Cache-Control") == "" {
+			w.Header().Set("Cache-Control", "no-store")
+		}
 		h.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), p)))
 	})
 }

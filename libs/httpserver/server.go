@@ -1,8 +1,9 @@
 // Package httpserver runs a Planta service's two listeners: the public one (routed by
 // the ingress) and the internal one (/metrics, /healthz, /readyz and service-to-service
 // APIs). It owns the cross-cutting HTTP behaviour every service needs: timeouts, body
-// limits, panic recovery, problem+json for unknown routes, instrumentation, and a
-// graceful shutdown that turns readiness off first, drains, then returns.
+// limits, panic recovery, problem+json for unknown routes (405s with an Allow header),
+// instrumentation, and a graceful shutdown that turns readiness off first, drains, then
+// returns.
 package httpserver
 
 import (
@@ -85,16 +86,14 @@ func New(cfg Config, tel *observability.Telemetry) *Server {
 		r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			problem.Write(w, r, problem.New(http.StatusNotFound, "not-found", "no such route"))
 		})
-		r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			problem.Write(w, r, problem.New(http.StatusMethodNotAllowed, "method-not-allowed", r.Method+" is not allowed here"))
-		})
+		r.MethodNotAllowedHandler = MethodNotAllowed(r)
 	}
-	s.Internal.Handle("/metrics", promhttp.HandlerFor(tel.Registry, promhttp.HandlerOpts{EnableOpenMetrics: true})).Methods(http.MethodGet)
+	s.Internal.Handle("/metrics", promhttp.HandlerFor(tel.Registry, promhttp.HandlerOpts{EnableOpenMetrics: true})).Methods(http.MethodGet, http.MethodHead)
 	s.Internal.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
-	}).Methods(http.MethodGet)
-	s.Internal.HandleFunc("/readyz", s.serveReadiness).Methods(http.MethodGet)
+	}).Methods(http.MethodGet, http.MethodHead)
+	s.Internal.HandleFunc("/readyz", s.serveReadiness).Methods(http.MethodGet, http.MethodHead)
 	return s
 }
 

@@ -38,8 +38,8 @@ type Param struct {
 	Name string
 	// Repeated parameters may be given several times (all values are read).
 	Repeated bool
-	desc    string
-	kind    paramKind
+	desc     string
+	kind     paramKind
 }
 
 // paramKind is a parameter's type: its JSON schema and its check.

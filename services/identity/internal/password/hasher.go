@@ -34,7 +34,9 @@ func (b Bcrypt) Hash(_ context.Context, pw string) (string, error) {
 	if len(pw) > MaxBytes {
 		return "", ErrTooLong
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), b.Cost)
+	var h []byte
+	var err error
+	lowPriority(func() { h, err = bcrypt.GenerateFromPassword([]byte(pw), b.Cost) })
 	if err != nil {
 		return "", fmt.Errorf("bcrypt: %w", err)
 	}
@@ -43,13 +45,15 @@ func (b Bcrypt) Hash(_ context.Context, pw string) (string, error) {
 
 // Compare implements Hasher. x/crypto's bcrypt silently reads only the first 72 bytes of
 // the candidate, so a longer one would match a hash of its prefix: it is refused here,
-// after spending the same bcrypt work so that the answer's timing says nothing.
+// after spending the same bcrypt work so that the answer's timing says nothing. Hash and
+// Compare run at background priority (lowPriority).
 func (b Bcrypt) Compare(_ context.Context, hash, pw string) error {
+	var err error
 	if len(pw) > MaxBytes {
-		_ = bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw[:MaxBytes]))
+		lowPriority(func() { _ = bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw[:MaxBytes])) })
 		return ErrMismatch
 	}
-	if err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)); err != nil {
+	if lowPriority(func() { err = bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) }); err != nil {
 		if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
 			return ErrMismatch
 		}
