@@ -33,8 +33,9 @@ type validCache struct {
 	ttl        time.Duration
 	maxEntries int
 
-	mu      sync.RWMutex
-	entries map[string]cacheEntry // by token hash
+	mu        sync.RWMutex
+	entries   map[string]cacheEntry // by token hash
+	lastSweep time.Time             // when put last dropped the expired entries
 
 	gen  atomic.Uint64 // bumped by every invalidation
 	live atomic.Bool   // the revocation feed is subscribed
@@ -84,8 +85,10 @@ func (c *validCache) put(hash string, rec Record, fetched time.Time, gen uint64)
 	if c.gen.Load() != gen {
 		return
 	}
-	if len(c.entries) >= c.maxEntries {
+	// Expired entries go at most once per TTL (one pass over the map), or when full.
+	if len(c.entries) >= c.maxEntries || fetched.Sub(c.lastSweep) >= c.ttl || fetched.Before(c.lastSweep) {
 		c.sweepLocked(fetched)
+		c.lastSweep = fetched
 		if len(c.entries) >= c.maxEntries {
 			return // full of live entries: answer from the store until some expire
 		}

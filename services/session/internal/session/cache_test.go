@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/planta-dev/planta/libs/redisx/redistest"
@@ -396,4 +397,47 @@ func TestRedisUserWithoutChannelsRevokesAndNeverCaches(t *testing.T) {
 	}
 	clock.Advance(time.Millisecond)
 	f.mustBeInvalid(t, tok2, "after revoke-all")
+}
+
+// Entries older than the TTL leave memory on the next store after a TTL, not only when
+// the cache is full.
+func TestValidateCacheSweepsExpiredEntries(t *testing.T) {
+	client, keys := redistest.New(t)
+	clock := &fakeClock{t: time.Now().UTC()}
+	st := store.New(client, keys)
+	t.Cleanup(st.Close)
+	reg := prometheus.NewRegistry()
+	m := session.NewManager(st, session.Config{IdleTimeout: idle, AbsoluteLifetime: absolute},
+		session.Options{Clock: clock.Now, ValidateCacheTTL: cacheTTL, Metrics: session.NewMetrics(reg)})
+	watch(t, m, st)
+	f := &fixture{m: m, clock: clock, client: client, keys: keys, ctx: context.Background()}
+	for _, u := range []string{"u1", "u2", "u3"} {
+		tok, _ := f.login(t, u, session.RoleCliente)
+		f.mustValidate(t, tok, true)
+	}
+	if n := gauge(t, reg, "planta_session_validate_cache_entries"); n != 3 {
+		t.Fatalf("entries = %v, want 3", n)
+	}
+	clock.Advance(cacheTTL)
+	tok, _ := f.login(t, "u4", session.RoleCliente)
+	f.mustValidate(t, tok, true)
+	if n := gauge(t, reg, "planta_session_validate_cache_entries"); n != 1 {
+		t.Fatalf("entries after a TTL = %v, want 1 (the expired ones swept)", n)
+	}
+}
+
+// gauge reads the value of the gauge registered on reg under name.
+func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("%s not registered", name)
+	return 0
 }

@@ -82,8 +82,10 @@ type Options struct {
 	ValidateCacheSize int
 }
 
-// DefaultValidateCacheSize bounds the validation cache: ≈ 1 KiB per entry.
-const DefaultValidateCacheSize = 100_000
+// DefaultValidateCacheSize bounds the validation cache: an entry holds the decoded
+// session (up to ≈ 1 KiB with a long user agent), so at most ≈ 50 MiB — sessions
+// validated in the last TTL, swept once per TTL.
+const DefaultValidateCacheSize = 50_000
 
 // Manager applies the session rules.
 type Manager struct {
