@@ -8,7 +8,6 @@ import (
 	"github.com/planta-dev/planta/libs/jsonbody"
 
 	"github.com/planta-dev/planta/services/allocation/internal/importer"
-	"github.com/planta-dev/planta/services/allocation/internal/report"
 	"github.com/planta-dev/planta/services/allocation/internal/store"
 	"github.com/planta-dev/planta/services/allocation/internal/timegrid"
 )
@@ -184,23 +183,20 @@ type roomIn struct {
 func (a *API) listRooms(w http.ResponseWriter, r *http.Request) error {
 	q := params(r)
 	f := store.RoomFilter{BuildingID: q.id("building_id"), ActiveOnly: q.boolean("active")}
-	p := store.Page{Limit: 500}
-	if !wantsCSV(r) {
-		p = q.page()
+	list := func(p store.Page) ([]store.Room, error) { return a.st.ListRooms(r.Context(), f, p) }
+	id := func(x store.Room) int64 { return x.ID }
+	if wantsCSV(r) {
+		return streamCSV(a, w, r, "rooms.csv", []string{"id", "building", "name", "description", "type", "capacity", "floor", "active", "characteristics"},
+			list, id, func(x store.Room) []string {
+				return []string{itoa(x.ID), x.Building, x.Name, x.Description, x.RoomType, strconv.Itoa(x.Capacity), strconv.Itoa(x.Floor), strconv.FormatBool(x.Active), strings.Join(x.Characteristics, "|")}
+			})
 	}
-	items, err := a.st.ListRooms(r.Context(), f, p)
+	p := q.page()
+	items, err := list(p)
 	if err != nil {
 		return err
 	}
-	if wantsCSV(r) {
-		csvHeaders(w, "rooms.csv")
-		rows := make([][]string, len(items))
-		for i, x := range items {
-			rows[i] = []string{itoa(x.ID), x.Building, x.Name, x.Description, x.RoomType, strconv.Itoa(x.Capacity), strconv.Itoa(x.Floor), strconv.FormatBool(x.Active), strings.Join(x.Characteristics, "|")}
-		}
-		return report.WriteCSV(w, []string{"id", "building", "name", "description", "type", "capacity", "floor", "active", "characteristics"}, rows)
-	}
-	listResp(w, items, p, func(x store.Room) int64 { return x.ID })
+	listResp(w, items, p, id)
 	return nil
 }
 

@@ -38,7 +38,7 @@ func (a *API) pubICal(w http.ResponseWriter, r *http.Request) error {
 	where := room.Building + " " + room.Name
 	cal := ical.Calendar{Name: where, Zone: a.loc, Stamp: time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, a.loc)}
 
-	sems, err := a.st.ListSemesters(r.Context(), store.Page{Limit: 500})
+	sems, err := a.allSemesters(r)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,9 @@ func (a *API) pubICal(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 
-	list, err := a.st.ListReservations(r.Context(), store.ReservationFilter{RoomID: id, From: from, To: to}, store.Page{Limit: 500})
+	list, err := allRows(func(p store.Page) ([]store.Reservation, error) {
+		return a.st.ListReservations(r.Context(), store.ReservationFilter{RoomID: id, From: from, To: to}, p)
+	}, func(x store.Reservation) int64 { return x.ID })
 	if err != nil {
 		return err
 	}

@@ -323,7 +323,7 @@ func (a *API) publicSemester(r *http.Request, date string) (store.Semester, erro
 }
 
 func (a *API) pubSemesters(w http.ResponseWriter, r *http.Request) error {
-	items, err := a.st.ListSemesters(r.Context(), store.Page{Limit: 500})
+	items, err := a.allSemesters(r)
 	if err != nil {
 		return err
 	}
@@ -332,7 +332,8 @@ func (a *API) pubSemesters(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) pubBuildings(w http.ResponseWriter, r *http.Request) error {
-	items, err := a.st.ListBuildings(r.Context(), 0, store.Page{Limit: 500})
+	items, err := allRows(func(p store.Page) ([]store.Building, error) { return a.st.ListBuildings(r.Context(), 0, p) },
+		func(x store.Building) int64 { return x.ID })
 	if err != nil {
 		return err
 	}
@@ -348,7 +349,7 @@ func nonNil[T any](s []T) []T {
 }
 
 func (a *API) activeRooms(r *http.Request, buildingID int64) ([]store.Room, error) {
-	return a.st.ListRooms(r.Context(), store.RoomFilter{BuildingID: buildingID, ActiveOnly: true}, store.Page{Limit: 500})
+	return a.allRooms(r, store.RoomFilter{BuildingID: buildingID, ActiveOnly: true})
 }
 
 func (a *API) pubRooms(w http.ResponseWriter, r *http.Request) error {
@@ -570,7 +571,7 @@ func (a *API) pubCalendar(w http.ResponseWriter, r *http.Request) error {
 // datedEntries expands weekly classes and holds onto the dates of [from, to] that fall in
 // their semester, plus reservation occurrences; each entry carries its date.
 func (a *API) datedEntries(r *http.Request, roomIDs []int64, from, to time.Time) ([]Entry, error) {
-	sems, err := a.st.ListSemesters(r.Context(), store.Page{Limit: 500})
+	sems, err := a.allSemesters(r)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/planta-dev/planta/libs/jsonbody"
 	"github.com/planta-dev/planta/libs/problem"
 
-	"github.com/planta-dev/planta/services/allocation/internal/report"
 	"github.com/planta-dev/planta/services/allocation/internal/reservation"
 	"github.com/planta-dev/planta/services/allocation/internal/store"
 	"github.com/planta-dev/planta/services/allocation/internal/timegrid"
@@ -117,23 +116,20 @@ func (a *API) previewReservation(w http.ResponseWriter, r *http.Request) error {
 func (a *API) listReservations(w http.ResponseWriter, r *http.Request) error {
 	q := params(r)
 	f := store.ReservationFilter{RoomID: q.id("room_id"), From: q.get("from"), To: q.get("to")}
-	p := store.Page{Limit: 500}
-	if !wantsCSV(r) {
-		p = q.page()
+	list := func(p store.Page) ([]store.Reservation, error) { return a.st.ListReservations(r.Context(), f, p) }
+	id := func(x store.Reservation) int64 { return x.ID }
+	if wantsCSV(r) {
+		return streamCSV(a, w, r, "reservations.csv", []string{"id", "room_id", "title", "requester", "responsible", "blocks", "recurrence", "created_by"},
+			list, id, func(x store.Reservation) []string {
+				return []string{itoa(x.ID), itoa(x.RoomID), x.Title, x.Requester, x.Responsible, strings.Join(x.Blocks, " "), string(x.Recurrence), x.CreatedBy}
+			})
 	}
-	items, err := a.st.ListReservations(r.Context(), f, p)
+	p := q.page()
+	items, err := list(p)
 	if err != nil {
 		return err
 	}
-	if wantsCSV(r) {
-		csvHeaders(w, "reservations.csv")
-		rows := make([][]string, len(items))
-		for i, x := range items {
-			rows[i] = []string{itoa(x.ID), itoa(x.RoomID), x.Title, x.Requester, x.Responsible, strings.Join(x.Blocks, " "), string(x.Recurrence), x.CreatedBy}
-		}
-		return report.WriteCSV(w, []string{"id", "room_id", "title", "requester", "responsible", "blocks", "recurrence", "created_by"}, rows)
-	}
-	listResp(w, items, p, func(x store.Reservation) int64 { return x.ID })
+	listResp(w, items, p, id)
 	return nil
 }
 

@@ -142,23 +142,21 @@ type demandIn struct {
 
 func (a *API) listDemands(w http.ResponseWriter, r *http.Request) error {
 	q := params(r)
-	p := store.Page{Limit: 500}
-	if !wantsCSV(r) {
-		p = q.page()
+	f := store.DemandFilter{SemesterID: q.id("semester_id"), DisciplineCode: strings.ToUpper(q.get("discipline_code"))}
+	list := func(p store.Page) ([]store.Demand, error) { return a.st.ListDemands(r.Context(), f, p) }
+	id := func(x store.Demand) int64 { return x.ID }
+	if wantsCSV(r) {
+		return streamCSV(a, w, r, "demands.csv", []string{"id", "offer_id", "program_code", "course_code", "course_name", "section", "seats", "schedule", "professors", "withdrawn"},
+			list, id, func(d store.Demand) []string {
+				return []string{itoa(d.ID), d.ExternalID, d.ProgramCode, d.DisciplineCode, d.DisciplineName, d.Section, strconv.Itoa(d.Seats), d.Schedule, strings.Join(d.ProfessorNames, "|"), strconv.FormatBool(d.Withdrawn)}
+			})
 	}
-	items, err := a.st.ListDemands(r.Context(), store.DemandFilter{SemesterID: q.id("semester_id"), DisciplineCode: strings.ToUpper(q.get("discipline_code"))}, p)
+	p := q.page()
+	items, err := list(p)
 	if err != nil {
 		return err
 	}
-	if wantsCSV(r) {
-		csvHeaders(w, "demands.csv")
-		rows := make([][]string, len(items))
-		for i, d := range items {
-			rows[i] = []string{itoa(d.ID), d.ExternalID, d.ProgramCode, d.DisciplineCode, d.DisciplineName, d.Section, strconv.Itoa(d.Seats), d.Schedule, strings.Join(d.ProfessorNames, "|"), strconv.FormatBool(d.Withdrawn)}
-		}
-		return report.WriteCSV(w, []string{"id", "offer_id", "program_code", "course_code", "course_name", "section", "seats", "schedule", "professors", "withdrawn"}, rows)
-	}
-	listResp(w, items, p, func(x store.Demand) int64 { return x.ID })
+	listResp(w, items, p, id)
 	return nil
 }
 
@@ -301,23 +299,20 @@ func (a *API) getPublication(w http.ResponseWriter, r *http.Request) error {
 func (a *API) listAllocations(w http.ResponseWriter, r *http.Request) error {
 	q := params(r)
 	f := store.AllocationFilter{SemesterID: q.id("semester_id"), RoomID: q.id("room_id"), DemandID: q.id("demand_id"), BuildingID: q.id("building_id")}
-	p := store.All
-	if !wantsCSV(r) {
-		p = q.page()
+	list := func(p store.Page) ([]store.Allocation, error) { return a.st.ListAllocations(r.Context(), f, p) }
+	id := func(x store.Allocation) int64 { return x.ID }
+	if wantsCSV(r) {
+		return streamCSV(a, w, r, "allocations.csv", []string{"id", "semester_id", "course_code", "course_name", "section", "day", "blocks", "building", "room", "source", "pinned", "score"},
+			list, id, func(x store.Allocation) []string {
+				return []string{itoa(x.ID), itoa(x.SemesterID), x.DisciplineCode, x.DisciplineName, x.Section, strconv.Itoa(x.Day), strings.Join(x.Blocks, " "), x.Building, x.RoomName, x.Source, strconv.FormatBool(x.Pinned), strconv.Itoa(x.Score)}
+			})
 	}
-	items, err := a.st.ListAllocations(r.Context(), f, p)
+	p := q.page()
+	items, err := list(p)
 	if err != nil {
 		return err
 	}
-	if wantsCSV(r) {
-		csvHeaders(w, "allocations.csv")
-		rows := make([][]string, len(items))
-		for i, x := range items {
-			rows[i] = []string{itoa(x.ID), itoa(x.SemesterID), x.DisciplineCode, x.DisciplineName, x.Section, strconv.Itoa(x.Day), strings.Join(x.Blocks, " "), x.Building, x.RoomName, x.Source, strconv.FormatBool(x.Pinned), strconv.Itoa(x.Score)}
-		}
-		return report.WriteCSV(w, []string{"id", "semester_id", "course_code", "course_name", "section", "day", "blocks", "building", "room", "source", "pinned", "score"}, rows)
-	}
-	listResp(w, items, p, func(x store.Allocation) int64 { return x.ID })
+	listResp(w, items, p, id)
 	return nil
 }
 
@@ -480,7 +475,7 @@ func (a *API) semesterRoomsSlots(r *http.Request) (store.Semester, []store.Room,
 	if err != nil {
 		return sem, nil, nil, err
 	}
-	rooms, err := a.st.ListRooms(r.Context(), store.RoomFilter{}, store.Page{Limit: 500})
+	rooms, err := a.allRooms(r, store.RoomFilter{})
 	if err != nil {
 		return sem, nil, nil, err
 	}
@@ -591,7 +586,7 @@ func (a *API) writePDF(w http.ResponseWriter, r *http.Request, semID int64, room
 			return err
 		}
 		rooms, ids = []store.Room{room}, []int64{roomID}
-	} else if rooms, err = a.st.ListRooms(r.Context(), store.RoomFilter{ActiveOnly: true}, store.Page{Limit: 500}); err != nil {
+	} else if rooms, err = a.allRooms(r, store.RoomFilter{ActiveOnly: true}); err != nil {
 		return err
 	}
 	slots, err := a.st.Slots(r.Context(), store.SlotFilter{SemesterID: semID, RoomIDs: ids})
