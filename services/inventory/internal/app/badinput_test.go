@@ -3,6 +3,7 @@ package app_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -68,7 +69,12 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"double receipt", "POST", "/receipts", obj{"dispatch_id": w.dispatch}, 409, "dispatch_id"},
 		{"receipt over dispatched", "POST", "/receipts", obj{"dispatch_id": w.openDispatch, "items": []obj{{"material_id": m0, "received_qty": "99"}}}, 422, "items[0].received_qty"},
 		{"short receipt without reason", "POST", "/receipts", obj{"dispatch_id": w.openDispatch, "items": []obj{{"material_id": m0, "received_qty": "1"}}}, 422, "items[0].reason"},
-		{"cancel received dispatch", "POST", "/dispatches/" + w.dispatch + "/cancel", nil, 409, "id"},
+		{"cancel received dispatch", "POST", "/dispatches/" + w.dispatch + "/cancel", obj{"reason": "x"}, 409, "id"},
+		{"cancel dispatch without a body", "POST", "/dispatches/" + w.openDispatch + "/cancel", nil, 422, "reason"},
+		{"cancel dispatch without a reason", "POST", "/dispatches/" + w.openDispatch + "/cancel", obj{}, 422, "reason"},
+		{"cancel dispatch with a blank reason", "POST", "/dispatches/" + w.openDispatch + "/cancel", obj{"reason": "  "}, 422, "reason"},
+		{"cancel dispatch with a long reason", "POST", "/dispatches/" + w.openDispatch + "/cancel", obj{"reason": strings.Repeat("x", 501)}, 422, "reason"},
+		{"cancel dispatch with a number as reason", "POST", "/dispatches/" + w.openDispatch + "/cancel", obj{"reason": 5}, 400, "reason"},
 		{"cancel cancelled requirement", "POST", "/requirements/" + cancelled + "/cancel", obj{"reason": "x"}, 409, "requirement_id"},
 		{"adjust below reserved", "POST", "/stock-lines/" + w.line + "/adjustments", obj{"counted": "1", "reason": "conteo"}, 409, "counted"},
 		{"delete reserved line", "DELETE", "/stock-lines/" + w.line, nil, 409, "id"},

@@ -26,6 +26,16 @@ func invariants(t testing.TB, tenant string) {
 	if bad > 0 {
 		t.Fatalf("%d stock lines break the invariants", bad)
 	}
+	// A line without a project has no project cost: locked cost was charged to a project
+	// and floating quantity is stock a project will be charged for, so on an unassigned
+	// line either would be cost no project's consumption counts.
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM inventory.stock_lines l WHERE l.tenant_id = $1 AND l.budget_id IS NULL
+		AND (l.locked_cost_pen <> 0 OR l.locked_cost_usd <> 0 OR l.floating_qty <> 0)`, tenant).Scan(&bad); err != nil {
+		t.Fatal(err)
+	}
+	if bad > 0 {
+		t.Fatalf("%d stock lines without a project carry project cost", bad)
+	}
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM inventory.requirement_items i WHERE i.tenant_id = $1 AND (
 		i.reserved_qty <> coalesce((SELECT sum(qty) FROM inventory.reservations r WHERE r.requirement_item_id = i.id), 0)
 		OR i.dispatched_qty <> coalesce((SELECT sum(di.qty) FROM inventory.dispatch_items di JOIN inventory.dispatches d ON d.id = di.dispatch_id
@@ -41,6 +51,14 @@ func invariants(t testing.TB, tenant string) {
 	}
 	if bad > 0 {
 		t.Fatalf("%d cancelled dispatches were also received", bad)
+	}
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM inventory.dispatches d WHERE d.tenant_id = $1 AND d.status = 'cancelled'
+		AND (d.cancel_reason = '' OR d.cancelled_by = '' OR d.cancelled_at IS NULL OR EXISTS (SELECT 1 FROM inventory.movements m
+			WHERE m.reference_type = 'dispatch_cancel' AND m.reference_id = d.id AND m.note <> d.cancel_reason))`, tenant).Scan(&bad); err != nil {
+		t.Fatal(err)
+	}
+	if bad > 0 {
+		t.Fatalf("%d cancelled dispatches do not record their reason", bad)
 	}
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM inventory.requirements r JOIN inventory.budgets b ON b.id = r.budget_id
 		WHERE r.tenant_id = $1 AND b.deleted_at IS NOT NULL AND r.status IN ('pending', 'partial')`, tenant).Scan(&bad); err != nil {
@@ -228,7 +246,7 @@ func TestPropertyRandomOperations(t *testing.T) {
 					if len(disps) > 0 {
 						d := pick(disps)
 						if rng.IntN(2) == 0 {
-							code, body, _ = c.do(http.MethodPost, "/dispatches/"+d+"/cancel", nil)
+							code, body, _ = c.do(http.MethodPost, "/dispatches/"+d+"/cancel", obj{"reason": "prop"})
 						} else {
 							var dd struct{ Items []obj }
 							c.must(http.MethodGet, "/dispatches/"+d, nil, 200, &dd)

@@ -227,8 +227,8 @@ func TestStockLifecycle(t *testing.T) {
 		t.Fatalf("line not frozen: %v", l)
 	}
 	c.must(http.MethodPost, "/stock-lines/"+l["id"].(string)+"/unfreeze", obj{"budget_id": nil}, 200, &l)
-	if l["frozen"] != false || l["budget_id"] != nil {
-		t.Fatalf("unfrozen: %v", l)
+	if l["frozen"] != false || l["budget_id"] != nil || l["on_hand"] != "14" || l["locked_cost_pen"] != "0" || l["cost_mode"] != "none" {
+		t.Fatalf("unfrozen (the deleted project's cost is released): %v", l)
 	}
 	// Additionals with AD codes.
 	ad := c.create("/additionals", obj{"budget_id": f.budget, "concept": "Muro extra", "request_date": "2026-01-10"})

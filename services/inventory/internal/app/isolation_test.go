@@ -153,7 +153,7 @@ func sweep() map[string]sweepCase {
 		"GET /dispatches": byBudget, "GET /dispatches.csv": byBudget,
 		"POST /dispatches":                        notFoundBody(func(b world) any { return obj{"requirement_id": b.requirement} }),
 		"GET /dispatches/{id}":                    id("openDispatch"),
-		"POST /dispatches/{id}/cancel":            id("openDispatch"),
+		"POST /dispatches/{id}/cancel":            idb("openDispatch", func(world) any { return obj{"reason": "x"} }),
 		"GET /dispatches/{id}/delivery-note.pdf":  id("dispatch"),
 		"GET /dispatches/{id}/delivery-note.html": id("dispatch"),
 

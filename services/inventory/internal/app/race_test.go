@@ -111,7 +111,7 @@ func TestRaceDispatchTransitions(t *testing.T) {
 		call func(c *client, m, disp string) func() outcome
 	}
 	cancel := side{"cancel", func(c *client, _, d string) func() outcome {
-		return c.call(http.MethodPost, "/dispatches/"+d+"/cancel", nil)
+		return c.call(http.MethodPost, "/dispatches/"+d+"/cancel", obj{"reason": "race"})
 	}}
 	receive := side{"receive", func(c *client, m, d string) func() outcome {
 		return c.call(http.MethodPost, "/receipts", obj{"dispatch_id": d})

@@ -5,7 +5,9 @@ package dispatch
 
 import (
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -60,6 +62,8 @@ type Dispatch struct {
 	Notes           string          `json:"notes"`
 	DispatchedAt    time.Time       `json:"dispatched_at"`
 	CancelledAt     *time.Time      `json:"cancelled_at"`
+	CancelReason    string          `json:"cancel_reason"`
+	CancelledBy     string          `json:"cancelled_by"`
 	TotalPEN        decimal.Decimal `json:"total_pen"`
 	Items           []Item          `json:"items"`
 }
@@ -98,6 +102,28 @@ func (in Input) Validate() error {
 		if err := stock.ValidQty(f+".qty", it.Qty); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// MaxReasonChars bounds a cancellation reason.
+const MaxReasonChars = 500
+
+// CancelInput cancels a dispatch; the reason is kept on the dispatch and on its
+// dispatch_cancel movements.
+type CancelInput struct {
+	Reason string `json:"reason"`
+}
+
+// Validate requires a reason of 1–500 characters that is not only blanks; surrounding
+// blanks are trimmed.
+func (in *CancelInput) Validate() error {
+	in.Reason = strings.TrimSpace(in.Reason)
+	if in.Reason == "" {
+		return fault.Field("reason", "is required: say why the dispatch is cancelled")
+	}
+	if utf8.RuneCountInString(in.Reason) > MaxReasonChars {
+		return fault.Field("reason", fmt.Sprintf("must be at most %d characters", MaxReasonChars))
 	}
 	return nil
 }

@@ -348,8 +348,19 @@ func (a *API) getDispatch(w http.ResponseWriter, r *http.Request) {
 	serveGet(a, w, r, a.store.GetDispatch)
 }
 
+// cancelDispatch needs a reason (1–500 characters): a 404 for an unknown dispatch comes
+// before the body is judged, as on the other actions. No body at all (what this route
+// used to take) is a missing reason too: a 422 naming it says what to send.
 func (a *API) cancelDispatch(w http.ResponseWriter, r *http.Request) {
-	serveGet(a, w, r, a.store.CancelDispatch)
+	if !found(a, w, r, a.store.GetDispatch) {
+		return
+	}
+	if r.ContentLength == 0 {
+		var in dispatch.CancelInput
+		a.writeError(w, r, in.Validate())
+		return
+	}
+	serveUpdate(a, w, r, (*dispatch.CancelInput).Validate, a.store.CancelDispatch)
 }
 
 // ---- receipts

@@ -4,6 +4,7 @@
 package stock
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -80,6 +81,17 @@ func (l *Line) Finish() {
 	default:
 		l.CostMode = CostLocked
 	}
+}
+
+// ReleasedCostNote describes the project cost released when stock leaves its project
+// for no project (a line without a project has no locked cost and no floating quantity),
+// for the ledger; empty when nothing was charged.
+func ReleasedCostNote(lockedPEN, lockedUSD, floating decimal.Decimal) string {
+	if lockedPEN.IsZero() && lockedUSD.IsZero() && floating.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("project cost released: locked PEN %s, locked USD %s, floating qty %s",
+		lockedPEN.String(), lockedUSD.String(), floating.String())
 }
 
 // Slot is a lockable stock line as the allocator sees it.

@@ -48,3 +48,13 @@ func TestResolveOnlyPending(t *testing.T) {
 		t.Fatal("deletion transitions")
 	}
 }
+
+func TestReleasedCostNote(t *testing.T) {
+	if got := ReleasedCostNote(d("0"), d("0"), d("0")); got != "" {
+		t.Fatalf("nothing charged: %q", got)
+	}
+	want := "project cost released: locked PEN 125.5, locked USD 34, floating qty 4"
+	if got := ReleasedCostNote(d("125.5"), d("34"), d("4")); got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}

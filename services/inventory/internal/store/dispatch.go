@@ -167,9 +167,10 @@ func (s *Store) CreateDispatch(ctx context.Context, a Actor, in dispatch.Input) 
 }
 
 // CancelDispatch reverses an active, not yet received dispatch: stock goes back to the
-// principal lines it came from (IN movements), re-reserved for the requirement when it
-// is still open; otherwise waiting requirements get it.
-func (s *Store) CancelDispatch(ctx context.Context, a Actor, id string) (dispatch.Dispatch, error) {
+// principal lines it came from (IN movements noted with the reason), re-reserved for the
+// requirement when it is still open; otherwise waiting requirements get it. The reason
+// and the acting user are kept on the dispatch.
+func (s *Store) CancelDispatch(ctx context.Context, a Actor, id string, in dispatch.CancelInput) (dispatch.Dispatch, error) {
 	err := s.tx(ctx, a, "cancel_dispatch", func(tx pgx.Tx) error {
 		if err := checkID("dispatch", "id", id); err != nil {
 			return err
@@ -259,7 +260,7 @@ func (s *Store) CancelDispatch(ctx context.Context, a Actor, id string) (dispatc
 			if err := setLine(ctx, tx, l); err != nil {
 				return err
 			}
-			if err := writeMovement(ctx, tx, a, move{line: l, kind: ledger.In, qty: d.qty, refType: ledger.RefDispatchCancel, refID: &id}); err != nil {
+			if err := writeMovement(ctx, tx, a, move{line: l, kind: ledger.In, qty: d.qty, refType: ledger.RefDispatchCancel, refID: &id, note: in.Reason}); err != nil {
 				return err
 			}
 			if st.Open() {
@@ -279,7 +280,8 @@ func (s *Store) CancelDispatch(ctx context.Context, a Actor, id string) (dispatc
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE inventory.dispatches SET status = 'cancelled', cancelled_at = now() WHERE id = $1`, id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE inventory.dispatches SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2, cancelled_by = $3 WHERE id = $1`,
+			id, in.Reason, a.UserID); err != nil {
 			return err
 		}
 		if len(waiting) > 0 {
@@ -300,7 +302,8 @@ func (s *Store) CancelDispatch(ctx context.Context, a Actor, id string) (dispatc
 }
 
 const dispatchSelect = `SELECT d.id::text, d.number, d.requirement_id::text, r.budget_id::text, b.name, coalesce(p.id::text, ''), coalesce(p.name, ''), coalesce(p.location, ''),
-	w.id::text, w.name, w.location, d.status, EXISTS (SELECT 1 FROM inventory.receipts rc WHERE rc.dispatch_id = d.id), d.notes, d.dispatched_at, d.cancelled_at
+	w.id::text, w.name, w.location, d.status, EXISTS (SELECT 1 FROM inventory.receipts rc WHERE rc.dispatch_id = d.id), d.notes, d.dispatched_at, d.cancelled_at,
+	d.cancel_reason, d.cancelled_by
 	FROM inventory.dispatches d
 	JOIN inventory.requirements r ON r.id = d.requirement_id
 	JOIN inventory.budgets b ON b.id = r.budget_id
@@ -310,7 +313,8 @@ const dispatchSelect = `SELECT d.id::text, d.number, d.requirement_id::text, r.b
 func scanDispatch(r pgx.Row) (dispatch.Dispatch, error) {
 	var d dispatch.Dispatch
 	err := r.Scan(&d.ID, &d.Number, &d.RequirementID, &d.BudgetID, &d.BudgetName, &d.FromWarehouseID, &d.FromWarehouse, &d.FromLocation,
-		&d.ToWarehouseID, &d.ToWarehouse, &d.ToLocation, &d.Status, &d.Received, &d.Notes, &d.DispatchedAt, &d.CancelledAt)
+		&d.ToWarehouseID, &d.ToWarehouse, &d.ToLocation, &d.Status, &d.Received, &d.Notes, &d.DispatchedAt, &d.CancelledAt,
+		&d.CancelReason, &d.CancelledBy)
 	return d, err
 }
 

@@ -434,8 +434,10 @@ func (s *Store) SetNote(ctx context.Context, a Actor, id, note string) (stock.Li
 }
 
 // Reassign moves a whole line to another project (or none), merging into an existing
-// line with its locked cost and floating quantity (the old merge dropped them), with a
-// pair of TRANSFER movements. unfreeze also thaws the line.
+// line, with a pair of TRANSFER movements. To another project the locked cost and the
+// floating quantity go along (the old merge dropped them); to no project they are
+// released, because a line without a project has no project cost (the movements' note
+// says how much was released). unfreeze also thaws the line.
 func (s *Store) Reassign(ctx context.Context, a Actor, id string, budgetID *string, unfreeze bool) (stock.Line, error) {
 	var targetID string
 	err := s.tx(ctx, a, "reassign_stock", func(tx pgx.Tx) error {
@@ -490,8 +492,18 @@ func (s *Store) Reassign(ctx context.Context, a Actor, id string, budgetID *stri
 		}
 		qty := from.OnHand
 		to.OnHand = to.OnHand.Add(qty)
-		to.LockedPEN, to.LockedUSD = to.LockedPEN.Add(from.LockedPEN), to.LockedUSD.Add(from.LockedUSD)
-		to.Floating = to.Floating.Add(from.Floating)
+		note := ""
+		if budgetID != nil {
+			// Another project: the cost already charged (locked) and the floating
+			// quantity go with the stock.
+			to.LockedPEN, to.LockedUSD = to.LockedPEN.Add(from.LockedPEN), to.LockedUSD.Add(from.LockedUSD)
+			to.Floating = to.Floating.Add(from.Floating)
+		} else {
+			// No project: a line without a project carries no project cost (cost mode
+			// "none"), so moving stock out of its project releases the cost charged to
+			// it, like a returned deletion. The ledger records what was released.
+			note = stock.ReleasedCostNote(from.LockedPEN, from.LockedUSD, from.Floating)
+		}
 		to.Frozen = false
 		from.OnHand, from.LockedPEN, from.LockedUSD, from.Floating = decimal.Zero, decimal.Zero, decimal.Zero, decimal.Zero
 		from.Frozen = false
@@ -502,10 +514,10 @@ func (s *Store) Reassign(ctx context.Context, a Actor, id string, budgetID *stri
 			return err
 		}
 		if qty.IsPositive() {
-			if err := writeMovement(ctx, tx, a, move{line: from, kind: ledger.Transfer, qty: qty.Neg(), refType: ledger.RefReassign, refID: &targetID}); err != nil {
+			if err := writeMovement(ctx, tx, a, move{line: from, kind: ledger.Transfer, qty: qty.Neg(), refType: ledger.RefReassign, refID: &targetID, note: note}); err != nil {
 				return err
 			}
-			return writeMovement(ctx, tx, a, move{line: to, kind: ledger.Transfer, qty: qty, refType: ledger.RefReassign, refID: &id})
+			return writeMovement(ctx, tx, a, move{line: to, kind: ledger.Transfer, qty: qty, refType: ledger.RefReassign, refID: &id, note: note})
 		}
 		return nil
 	})
@@ -662,7 +674,11 @@ func (s *Store) ResolveDeletion(ctx context.Context, a Actor, id string, to stoc
 		}
 		l := lines[lineID]
 		l.OnHand = l.OnHand.Add(qty)
-		l.LockedPEN, l.LockedUSD, l.Floating = l.LockedPEN.Add(lpen), l.LockedUSD.Add(lusd), l.Floating.Add(fl)
+		if l.BudgetID != nil {
+			// A line without a project carries no project cost (a snapshot taken before
+			// that rule may hold some: it is not put back).
+			l.LockedPEN, l.LockedUSD, l.Floating = l.LockedPEN.Add(lpen), l.LockedUSD.Add(lusd), l.Floating.Add(fl)
+		}
 		if err := setLine(ctx, tx, l); err != nil {
 			return err
 		}
