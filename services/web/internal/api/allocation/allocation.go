@@ -206,14 +206,12 @@ func get[T any](ctx context.Context, c *apicall.Client, path string, q url.Value
 
 // Rooms lists every room (admin).
 func (c *Client) Rooms(ctx context.Context) ([]Room, error) {
-	p, err := get[apicall.Page[Room]](ctx, c.c, AdminBase+"/rooms", url.Values{"limit": {"500"}})
-	return p.Items, err
+	return list[Room](ctx, c.c, AdminBase+"/rooms", nil)
 }
 
 // Semesters lists the semesters (admin).
 func (c *Client) Semesters(ctx context.Context) ([]Semester, error) {
-	p, err := get[apicall.Page[Semester]](ctx, c.c, AdminBase+"/semesters", url.Values{"limit": {"500"}})
-	return p.Items, err
+	return list[Semester](ctx, c.c, AdminBase+"/semesters", nil)
 }
 
 // CreateSemester creates a semester.
