@@ -170,6 +170,7 @@ type Dispatch struct {
 	Status        string         `json:"status"`
 	Received      bool           `json:"received"`
 	Notes         string         `json:"notes"`
+	CancelReason  string         `json:"cancel_reason"`
 	DispatchedAt  time.Time      `json:"dispatched_at"`
 	TotalPEN      Decimal        `json:"total_pen"`
 	Items         []DispatchItem `json:"items"`
