@@ -10,19 +10,22 @@ import (
 
 // KPIs is the dashboard of one tenant for a period.
 type KPIs struct {
-	From                time.Time        `json:"from"`
-	To                  time.Time        `json:"to"`
-	StockUnits          decimal.Decimal  `json:"stock_units"`
-	StockValuePEN       decimal.Decimal  `json:"stock_value_pen"`
-	StockValueUSD       decimal.Decimal  `json:"stock_value_usd"`
-	ReservedUnits       decimal.Decimal  `json:"reserved_units"`
-	PendingRequirements int              `json:"pending_requirements"`
-	Dispatches          int              `json:"dispatches"`
-	DispatchedUnits     decimal.Decimal  `json:"dispatched_units"`
-	DispatchesPerDay    []DayCount       `json:"dispatches_per_day"`
-	LowStock            []LowStockItem   `json:"low_stock"`
-	BudgetConsumption   []BudgetSpending `json:"consumption_per_budget"`
-	StockPerWarehouse   []WarehouseStock `json:"stock_per_warehouse"`
+	From                time.Time       `json:"from"`
+	To                  time.Time       `json:"to"`
+	StockUnits          decimal.Decimal `json:"stock_units"`
+	StockValuePEN       decimal.Decimal `json:"stock_value_pen"`
+	StockValueUSD       decimal.Decimal `json:"stock_value_usd"`
+	ReservedUnits       decimal.Decimal `json:"reserved_units"`
+	PendingRequirements int             `json:"pending_requirements"`
+	Dispatches          int             `json:"dispatches"`
+	DispatchedUnits     decimal.Decimal `json:"dispatched_units"`
+	DispatchesPerDay    []DayCount      `json:"dispatches_per_day"`
+	LowStock            []LowStockItem  `json:"low_stock"`
+	// LowStockTotal counts every low-stock line; LowStock shows at most LowStockShown
+	// of them (the lowest first), so a dashboard can say how many more there are.
+	LowStockTotal     int              `json:"low_stock_total"`
+	BudgetConsumption []BudgetSpending `json:"consumption_per_budget"`
+	StockPerWarehouse []WarehouseStock `json:"stock_per_warehouse"`
 }
 
 // DayCount is a per-day figure.
@@ -31,6 +34,9 @@ type DayCount struct {
 	Count int             `json:"count"`
 	Units decimal.Decimal `json:"units"`
 }
+
+// LowStockShown is how many low-stock lines the dashboard lists (lowest on-hand first).
+const LowStockShown = 50
 
 // LowStockItem is a principal line at or below the threshold.
 type LowStockItem struct {

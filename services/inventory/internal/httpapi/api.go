@@ -244,7 +244,78 @@ func wantsCSV(r *http.Request) bool {
 	return strings.HasSuffix(r.URL.Path, ".csv") || strings.Contains(r.Header.Get("Accept"), "text/csv")
 }
 
-// respondList writes a list as JSON or CSV.
+// exportPage reads one page of a list for an export, starting after cursor ("" first).
+type exportPage[T any] func(cursor string) ([]T, string, error)
+
+// maxExportPages bounds an export (a cursor that never ends must not make a response
+// that never ends): 10,000 pages of 500 rows.
+const maxExportPages = 10000
+
+// streamList answers a CSV export of every row of a paged list: it follows next_cursor
+// until the last page, writing each page as it arrives through libs/csvexport (one page
+// in memory, never the whole list). The first page is read before the response starts,
+// so an early failure is still a clean problem; a later one aborts the transfer, so a
+// short file is never mistaken for a complete one.
+func streamList[T any](a *API, w http.ResponseWriter, r *http.Request, name string, page exportPage[T]) {
+	items, next, err := page("")
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	header, row := csvShape[T]()
+	cw := csvexport.Stream(w, csvFilename(name))
+	fail := func(err error) {
+		a.log.ErrorContext(r.Context(), "csv export failed halfway", "path", r.URL.Path, "error", err)
+		csvexport.Abort()
+	}
+	if err := cw.Write(header...); err != nil {
+		fail(err)
+	}
+	for pages := 1; ; pages++ {
+		for _, it := range items {
+			if err := cw.Write(row(it)...); err != nil {
+				fail(err)
+			}
+		}
+		if next == "" {
+			break
+		}
+		if pages >= maxExportPages {
+			fail(fmt.Errorf("export exceeded %d pages", maxExportPages))
+		}
+		if items, next, err = page(next); err != nil {
+			fail(err)
+		}
+	}
+	if err := cw.Close(); err != nil {
+		fail(err)
+	}
+}
+
+func csvFilename(name string) string {
+	return fmt.Sprintf("%s_%s.csv", name, time.Now().UTC().Format("20060102_1504"))
+}
+
+// csvShape is the CSV header of T (its JSON field names) and the cells of one value
+// (nested values JSON-encoded; not yet escaped).
+func csvShape[T any]() ([]string, func(T) []string) {
+	var zero T
+	cols := csvColumns(reflect.TypeOf(zero))
+	header := make([]string, len(cols))
+	for i, c := range cols {
+		header[i] = c.name
+	}
+	return header, func(it T) []string {
+		v := reflect.ValueOf(it)
+		row := make([]string, len(cols))
+		for i, c := range cols {
+			row[i] = cellString(v.FieldByIndex(c.index))
+		}
+		return row
+	}
+}
+
+// respondList writes a list as JSON or CSV (a list that is not paged: all of it).
 func respondList[T any](w http.ResponseWriter, r *http.Request, name string, items []T, next string) {
 	if !wantsCSV(r) {
 		jsonbody.Write(w, http.StatusOK, jsonbody.List[T]{Items: items, NextCursor: next})

@@ -14,8 +14,8 @@ import (
 type byID[T any] func(context.Context, store.Actor, string) (T, error)
 
 // serveList parses the filter, then the page (an unknown parameter, else the first
-// query error, wins), calls
-// list and writes the page as JSON or CSV under name.
+// query error, wins), calls list and writes the page as JSON under name; a CSV request
+// gets every matching row, read page by page (see streamList).
 func serveList[F, T any](a *API, w http.ResponseWriter, r *http.Request, name string, filter func(*params) F,
 	list func(context.Context, store.Actor, F, store.Page) ([]T, string, error)) {
 	q := query(r)
@@ -23,6 +23,19 @@ func serveList[F, T any](a *API, w http.ResponseWriter, r *http.Request, name st
 	p := q.page()
 	if err := q.check(); err != nil {
 		a.writeError(w, r, err)
+		return
+	}
+	if wantsCSV(r) {
+		// An export is every row matching the filters, whatever the count: it reads
+		// maximum pages through the cursor (limit and cursor, validated above, do not
+		// cut it) and streams them, so memory stays bounded.
+		streamList(a, w, r, name, func(cursor string) ([]T, string, error) {
+			pg, err := store.ParsePage(cursor, store.MaxLimit)
+			if err != nil {
+				return nil, "", err
+			}
+			return list(r.Context(), actor(r), f, pg)
+		})
 		return
 	}
 	items, next, err := list(r.Context(), actor(r), f, p)

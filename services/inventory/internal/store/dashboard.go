@@ -39,9 +39,14 @@ func (s *Store) Dashboard(ctx context.Context, a Actor, from, to time.Time) (das
 		}); err != nil {
 			return err
 		}
-		rows, err = tx.Query(ctx, `SELECT l.id::text, m.id::text, m.name, l.on_hand, l.on_hand - l.reserved FROM inventory.stock_lines l
+		const lowStock = ` FROM inventory.stock_lines l
 			JOIN inventory.warehouses w ON w.id = l.warehouse_id JOIN inventory.materials m ON m.id = l.material_id
-			WHERE l.tenant_id = $1 AND w.type = 'principal' AND NOT l.frozen AND m.active AND l.on_hand <= $2 ORDER BY l.on_hand, m.name LIMIT 50`, t, stock.LowStockThreshold)
+			WHERE l.tenant_id = $1 AND w.type = 'principal' AND NOT l.frozen AND m.active AND l.on_hand <= $2`
+		if err := tx.QueryRow(ctx, `SELECT count(*)`+lowStock, t, stock.LowStockThreshold).Scan(&k.LowStockTotal); err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `SELECT l.id::text, m.id::text, m.name, l.on_hand, l.on_hand - l.reserved`+lowStock+
+			` ORDER BY l.on_hand, m.name, l.id LIMIT $3`, t, stock.LowStockThreshold, dashboard.LowStockShown)
 		if err != nil {
 			return err
 		}

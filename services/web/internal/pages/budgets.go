@@ -2,7 +2,6 @@ package pages
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -22,17 +21,17 @@ func (s *Site) budgets(w http.ResponseWriter, r *http.Request) {
 
 func (s *Site) renderBudgets(w http.ResponseWriter, r *http.Request, v *View, status int) {
 	ctx := ctxFor(r)
-	b, err := s.api.Inventory.Budgets(ctx, url.Values{"limit": {"200"}})
+	b, err := inventory.All(ctx, s.api.Inventory.Budgets, nil)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	a, err := s.api.Inventory.Additionals(ctx, url.Values{"limit": {"200"}})
+	a, err := inventory.All(ctx, s.api.Inventory.Additionals, nil)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v.Data = budgetsData{Budgets: b.Items, Additionals: a.Items}
+	v.Data = budgetsData{Budgets: b, Additionals: a}
 	s.render(w, r, status, "budgets", v)
 }
 

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -66,13 +67,13 @@ func mrpCSV(path string, q url.Values) string {
 
 // withMaterials loads the catalog for choices and names.
 func (s *Site) withMaterials(r *http.Request, d *mrpData) error {
-	p, err := s.api.Inventory.Materials(ctxFor(r), url.Values{"limit": {"500"}})
+	mats, err := inventory.All(ctxFor(r), s.api.Inventory.Materials, nil)
 	if err != nil {
 		return err
 	}
-	d.Materials = p.Items
-	d.Mat = make(map[string]inventory.Material, len(p.Items))
-	for _, m := range p.Items {
+	d.Materials = mats
+	d.Mat = make(map[string]inventory.Material, len(mats))
+	for _, m := range mats {
 		d.Mat[m.ID] = m
 	}
 	return nil
@@ -196,12 +197,12 @@ func (s *Site) renderMRPItem(w http.ResponseWriter, r *http.Request, v *View, st
 			s.fail(w, r, err)
 			return
 		}
-		lines, err := s.api.Inventory.BOMLines(ctx, url.Values{"parent_id": {id}, "limit": {"500"}})
+		lines, err := inventory.All(ctx, s.api.Inventory.BOMLines, url.Values{"parent_id": {id}})
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		d.Tree, d.Used, d.Truncated, d.Lines = tree.Root, used.Root, tree.Truncated || used.Truncated, lines.Items
+		d.Tree, d.Used, d.Truncated, d.Lines = tree.Root, used.Root, tree.Truncated || used.Truncated, lines
 	}
 	d.Item = &it
 	d.CSV = mrpCSV("/bom-lines", url.Values{"parent_id": {id}})
@@ -430,18 +431,21 @@ func (s *Site) renderMRPRun(w http.ResponseWriter, r *http.Request, v *View, sta
 		s.fail(w, r, err)
 		return
 	}
-	exc, err := s.api.Inventory.MRPExceptions(ctx, id, pick(q, "material_id", "kind"))
+	// The exceptions table has no "next" link: it shows every exception of the run.
+	exc, err := inventory.All(ctx, func(ctx context.Context, v url.Values) (apicall.Page[inventory.MRPException], error) {
+		return s.api.Inventory.MRPExceptions(ctx, id, v)
+	}, pick(q, "material_id", "kind"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	items, err := s.api.Inventory.MRPItems(ctx, url.Values{"limit": {"500"}})
+	items, err := inventory.All(ctx, s.api.Inventory.MRPItems, nil)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	base := "/runs/" + url.PathEscape(id)
-	d := mrpData{Run: &run, Orders: orders.Items, Exceptions: exc.Items, Items: items.Items, Filter: q,
+	d := mrpData{Run: &run, Orders: orders.Items, Exceptions: exc, Items: items, Filter: q,
 		Next: nextLink("/app/mrp/runs/"+url.PathEscape(id), q, orders.NextCursor),
 		CSV:  mrpCSV(base+"/planned-orders", pick(q, "material_id")), CSV2: mrpCSV(base+"/exceptions", q)}
 	lst := listData{}

@@ -87,12 +87,12 @@ func (s *Site) renderStockLine(w http.ResponseWriter, r *http.Request, v *View, 
 	// Reassigning or unfreezing may target an active or inactive project (not a finished one).
 	var budgets []inventory.Budget
 	for _, st := range []string{"active", "inactive"} {
-		p, err := s.api.Inventory.Budgets(ctx, url.Values{"status": {st}, "limit": {"200"}})
+		p, err := inventory.All(ctx, s.api.Inventory.Budgets, url.Values{"status": {st}})
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		budgets = append(budgets, p.Items...)
+		budgets = append(budgets, p...)
 	}
 	v.Data = editData{Line: &l, Budgets: budgets}
 	s.render(w, r, status, "stock_line", v)

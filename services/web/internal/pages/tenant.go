@@ -206,12 +206,12 @@ func (s *Site) renderStock(w http.ResponseWriter, r *http.Request, v *View, stat
 		s.fail(w, r, err)
 		return
 	}
-	dels, err := s.api.Inventory.Deletions(ctx, url.Values{"status": {"pending"}})
+	dels, err := inventory.All(ctx, s.api.Inventory.Deletions, url.Values{"status": {"pending"}})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	d.Deletions = dels.Items
+	d.Deletions = dels
 	v.Data = d
 	s.render(w, r, status, "stock", v)
 }
@@ -220,25 +220,25 @@ func (s *Site) renderStock(w http.ResponseWriter, r *http.Request, v *View, stat
 func (s *Site) choices(r *http.Request, d *listData, wh, mat, bud bool) error {
 	ctx := ctxFor(r)
 	if wh {
-		p, err := s.api.Inventory.Warehouses(ctx, url.Values{"limit": {"200"}})
+		p, err := inventory.All(ctx, s.api.Inventory.Warehouses, nil)
 		if err != nil {
 			return err
 		}
-		d.Warehouses = p.Items
+		d.Warehouses = p
 	}
 	if mat {
-		p, err := s.api.Inventory.Materials(ctx, url.Values{"limit": {"200"}})
+		p, err := inventory.All(ctx, s.api.Inventory.Materials, nil)
 		if err != nil {
 			return err
 		}
-		d.Materials = p.Items
+		d.Materials = p
 	}
 	if bud {
-		p, err := s.api.Inventory.Budgets(ctx, url.Values{"status": {"active"}, "limit": {"200"}})
+		p, err := inventory.All(ctx, s.api.Inventory.Budgets, url.Values{"status": {"active"}})
 		if err != nil {
 			return err
 		}
-		d.Budgets = p.Items
+		d.Budgets = p
 	}
 	return nil
 }
@@ -361,12 +361,12 @@ func (s *Site) renderDispatches(w http.ResponseWriter, r *http.Request, v *View,
 	}
 	d := dispatchData{Dispatches: page.Items, Filter: q, Next: nextLink("/app/dispatches", q, page.NextCursor), CSV: csvLink("/dispatches", q)}
 	for _, st := range []string{"pending", "partial"} {
-		open, err := s.api.Inventory.Requirements(ctx, url.Values{"status": {st}, "limit": {"100"}})
+		open, err := inventory.All(ctx, s.api.Inventory.Requirements, url.Values{"status": {st}})
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		d.Open = append(d.Open, open.Items...)
+		d.Open = append(d.Open, open...)
 	}
 	sel := q.Get("requirement_id")
 	if sel == "" {
@@ -424,12 +424,12 @@ func (s *Site) renderReceipts(w http.ResponseWriter, r *http.Request, v *View, s
 		return
 	}
 	d := receiptData{Receipts: page.Items, Filter: q, Next: nextLink("/app/receipts", q, page.NextCursor), CSV: csvLink("/receipts", q)}
-	transit, err := s.api.Inventory.Dispatches(ctx, url.Values{"status": {"active"}, "received": {"false"}, "limit": {"100"}})
+	transit, err := inventory.All(ctx, s.api.Inventory.Dispatches, url.Values{"status": {"active"}, "received": {"false"}})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	d.InTransit = transit.Items
+	d.InTransit = transit
 	sel := q.Get("dispatch_id")
 	if sel == "" {
 		sel = r.PostFormValue("dispatch_id")

@@ -5,6 +5,8 @@ package inventory
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"time"
@@ -266,6 +268,8 @@ type Dashboard struct {
 		OnHand       Decimal `json:"on_hand"`
 		Available    Decimal `json:"available"`
 	} `json:"low_stock"`
+	// LowStockTotal counts every low-stock line (LowStock lists the lowest few).
+	LowStockTotal     int `json:"low_stock_total"`
 	BudgetConsumption []struct {
 		BudgetID      string  `json:"budget_id"`
 		Name          string  `json:"name"`
@@ -292,6 +296,38 @@ func list[T any](ctx context.Context, c *apicall.Client, path string, q url.Valu
 	var p apicall.Page[T]
 	err := c.Do(ctx, http.MethodGet, Base+path, q, nil, &p)
 	return p, err
+}
+
+// maxAllPages bounds how many pages All follows (500 rows each): a select box or table of
+// more than 50,000 rows would be unusable anyway, and an error says so instead of a cut.
+const maxAllPages = 100
+
+// All reads every page of a paged list through fetch (one of the list methods, e.g.
+// c.Materials), following next_cursor: a select box, a table without a "next" link or a
+// total built from only the first page would silently leave rows out. q keeps its
+// filters; limit is the largest page unless q sets one.
+func All[T any](ctx context.Context, fetch func(context.Context, url.Values) (apicall.Page[T], error), q url.Values) ([]T, error) {
+	q = maps.Clone(q)
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Del("cursor")
+	if q.Get("limit") == "" {
+		q.Set("limit", "500")
+	}
+	all := []T{}
+	for range maxAllPages {
+		p, err := fetch(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, p.Items...)
+		if p.NextCursor == "" {
+			return all, nil
+		}
+		q.Set("cursor", p.NextCursor)
+	}
+	return nil, fmt.Errorf("inventory list: more than %d pages", maxAllPages)
 }
 
 // Dashboard returns the KPIs over the default period.
