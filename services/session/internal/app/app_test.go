@@ -606,35 +606,11 @@ func TestOpenAPIDocumentsEveryPublicRoute(t *testing.T) {
 	}
 }
 
-func TestValidateCacheSettingsAreChecked(t *testing.T) {
-	for name, env := range map[string]map[string]string{
-		"TTL as long as the idle timeout": {app.EnvValidateCacheTTL: "30m"},
-		"negative TTL":                    {app.EnvValidateCacheTTL: "-1s"},
-		"TTL beyond a short idle timeout": {app.EnvIdleTimeout: "2s", app.EnvValidateCacheTTL: "5s"},
-		"size zero":                       {app.EnvValidateCacheSize: "0"},
-	} {
-		t.Run(name, func(t *testing.T) {
-			client, keys := redistest.New(t)
-			tel, err := observability.Setup(context.Background(), observability.Options{
-				Service: "session", Version: "test", LogLevel: "error", LogOutput: io.Discard,
-				Getenv: func(string) string { return "" },
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			d := &service.Deps{Name: "session", Tel: tel, Log: tel.Logger, Redis: client, Keys: keys,
-				Env: config.New(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, nil)}
-			if _, err := app.Spec("test").Validator(d); err != nil {
-				t.Fatal(err)
-			}
-			if d.Env.Err() == nil {
-				t.Fatalf("%v was accepted", env)
-			}
-		})
-	}
-}
-
-func TestValidateCacheCanBeTurnedOff(t *testing.T) {
+// wireWithEnv builds the session service's Manager (through Spec.Validator) with the
+// given environment, and returns the Deps so the test can read its config errors and
+// metrics.
+func wireWithEnv(t *testing.T, env map[string]string) *service.Deps {
+	t.Helper()
 	client, keys := redistest.New(t)
 	tel, err := observability.Setup(context.Background(), observability.Options{
 		Service: "session", Version: "test", LogLevel: "error", LogOutput: io.Discard,
@@ -644,11 +620,34 @@ func TestValidateCacheCanBeTurnedOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := &service.Deps{Name: "session", Tel: tel, Log: tel.Logger, Redis: client, Keys: keys,
-		Env: config.New(func(k string) (string, bool) { return "0", k == app.EnvValidateCacheTTL }, nil)}
-	if _, err := app.Spec("test").Validator(d); err != nil || d.Env.Err() != nil {
-		t.Fatalf("TTL 0: %v %v", err, d.Env.Err())
+		Env: config.New(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, nil)}
+	if _, err := app.Spec("test").Validator(d); err != nil {
+		t.Fatal(err)
 	}
-	families, _ := tel.Registry.Gather()
+	return d
+}
+
+func TestValidateCacheSettingsAreChecked(t *testing.T) {
+	for name, env := range map[string]map[string]string{
+		"TTL as long as the idle timeout": {app.EnvValidateCacheTTL: "30m"},
+		"negative TTL":                    {app.EnvValidateCacheTTL: "-1s"},
+		"TTL beyond a short idle timeout": {app.EnvIdleTimeout: "2s", app.EnvValidateCacheTTL: "5s"},
+		"size zero":                       {app.EnvValidateCacheSize: "0"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if wireWithEnv(t, env).Env.Err() == nil {
+				t.Fatalf("%v was accepted", env)
+			}
+		})
+	}
+}
+
+func TestValidateCacheCanBeTurnedOff(t *testing.T) {
+	d := wireWithEnv(t, map[string]string{app.EnvValidateCacheTTL: "0"})
+	if err := d.Env.Err(); err != nil {
+		t.Fatalf("TTL 0: %v", err)
+	}
+	families, _ := d.Tel.Registry.Gather()
 	for _, f := range families {
 		if strings.HasPrefix(f.GetName(), "planta_session_validate_cache") {
 			t.Errorf("%s exported with the cache off", f.GetName())

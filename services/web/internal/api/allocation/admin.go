@@ -3,8 +3,6 @@ package allocation
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 
@@ -213,33 +211,12 @@ type FreeNow struct {
 	Items   []Room `json:"items"`
 }
 
-// maxListPages bounds how many pages list follows (500 rows each): a page showing more
-// than 50,000 rows would be unusable anyway, and an error says so instead of a silent cut.
-const maxListPages = 100
-
-// list reads every page of a paged list, following next_cursor: the pages that use it
-// show (or choose from) the whole list, so stopping at the first page would hide rows.
+// list reads every page of a paged list (apicall.All): the pages that use it show (or
+// choose from) the whole list, so stopping at the first page would hide rows.
 func list[T any](ctx context.Context, c *apicall.Client, path string, q url.Values) ([]T, error) {
-	q = maps.Clone(q)
-	if q == nil {
-		q = url.Values{}
-	}
-	if q.Get("limit") == "" {
-		q.Set("limit", "500")
-	}
-	var all []T
-	for range maxListPages {
-		p, err := get[apicall.Page[T]](ctx, c, path, q)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, p.Items...)
-		if p.NextCursor == "" {
-			return all, nil
-		}
-		q.Set("cursor", p.NextCursor)
-	}
-	return nil, fmt.Errorf("%s: more than %d pages", path, maxListPages)
+	return apicall.All(ctx, func(ctx context.Context, q url.Values) (apicall.Page[T], error) {
+		return get[apicall.Page[T]](ctx, c, path, q)
+	}, q)
 }
 
 // report reads a list-shaped answer that is never paged (the reports): no page size.

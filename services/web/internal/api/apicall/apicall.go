@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -243,6 +244,38 @@ func toProblem(resp *http.Response, data []byte) error {
 type Page[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// MaxAllPages bounds how many pages All follows (500 rows each): a select box or table of
+// more than 50,000 rows would be unusable anyway, and an error says so instead of a cut.
+const MaxAllPages = 100
+
+// All reads every page of a paged list through fetch (one list call with the query it is
+// given), following next_cursor: a select box, a table without a "next" link or a total
+// built from only the first page would silently leave rows out. q keeps its filters;
+// limit is the largest page unless q sets one.
+func All[T any](ctx context.Context, fetch func(context.Context, url.Values) (Page[T], error), q url.Values) ([]T, error) {
+	q = maps.Clone(q)
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Del("cursor")
+	if q.Get("limit") == "" {
+		q.Set("limit", "500")
+	}
+	all := []T{}
+	for range MaxAllPages {
+		p, err := fetch(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, p.Items...)
+		if p.NextCursor == "" {
+			return all, nil
+		}
+		q.Set("cursor", p.NextCursor)
+	}
+	return nil, fmt.Errorf("list: more than %d pages", MaxAllPages)
 }
 
 // Decimal is an exact number as the APIs send it (a JSON string or number); pages format

@@ -5,8 +5,6 @@ package inventory
 
 import (
 	"context"
-	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"time"
@@ -298,36 +296,10 @@ func list[T any](ctx context.Context, c *apicall.Client, path string, q url.Valu
 	return p, err
 }
 
-// maxAllPages bounds how many pages All follows (500 rows each): a select box or table of
-// more than 50,000 rows would be unusable anyway, and an error says so instead of a cut.
-const maxAllPages = 100
-
 // All reads every page of a paged list through fetch (one of the list methods, e.g.
-// c.Materials), following next_cursor: a select box, a table without a "next" link or a
-// total built from only the first page would silently leave rows out. q keeps its
-// filters; limit is the largest page unless q sets one.
+// c.Materials); see apicall.All.
 func All[T any](ctx context.Context, fetch func(context.Context, url.Values) (apicall.Page[T], error), q url.Values) ([]T, error) {
-	q = maps.Clone(q)
-	if q == nil {
-		q = url.Values{}
-	}
-	q.Del("cursor")
-	if q.Get("limit") == "" {
-		q.Set("limit", "500")
-	}
-	all := []T{}
-	for range maxAllPages {
-		p, err := fetch(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, p.Items...)
-		if p.NextCursor == "" {
-			return all, nil
-		}
-		q.Set("cursor", p.NextCursor)
-	}
-	return nil, fmt.Errorf("inventory list: more than %d pages", maxAllPages)
+	return apicall.All(ctx, fetch, q)
 }
 
 // Dashboard returns the KPIs over the default period.
