@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // threadSched reads the calling thread's niceness and scheduling policy (fields 19 and
@@ -46,8 +47,11 @@ func TestBcryptRunsAtBackgroundPriorityOnItsOwnThread(t *testing.T) {
 	}
 	// The deprioritised thread is gone, not handed back to the scheduler.
 	if _, err := os.Stat("/proc/self/task/" + strconv.Itoa(tid)); !os.IsNotExist(err) {
-		for range 100 { // the runtime may take a moment to reap it
+		// The runtime may take a moment to reap it (longer under -race with every
+		// package's tests running in parallel): poll for up to two seconds.
+		for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
 			runtime.Gosched()
+			time.Sleep(time.Millisecond)
 			if _, err = os.Stat("/proc/self/task/" + strconv.Itoa(tid)); os.IsNotExist(err) {
 				return
 			}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/planta-dev/planta/services/inventory/internal/mrp"
@@ -160,5 +161,50 @@ func checkRoundTrip(t *testing.T, st *store.Store, a store.Actor, run store.MRPR
 	}
 	if firms == 0 || len(excs) == 0 {
 		t.Fatalf("the generated tenant should have firmed orders (%d) and exceptions (%d)", firms, len(excs))
+	}
+}
+
+// TestMRPLoadReadsEveryRow: a run's load holds every item, BOM line, demand entry,
+// scheduled receipt, firmed order and unit of principal on-hand of the tenant (counted
+// here in SQL), well past any list page (500), and the run plans every item.
+func TestMRPLoadReadsEveryRow(t *testing.T) {
+	tn := mrpBenchSetup(t, 1500)
+	ctx := context.Background()
+	var items, bom, demand, receipts, firm int
+	var onHand float64
+	if err := pool.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM inventory.mrp_items WHERE tenant_id = $1),
+		(SELECT count(*) FROM inventory.mrp_bom_lines WHERE tenant_id = $1),
+		(SELECT count(*) FROM inventory.mrp_demands WHERE tenant_id = $1),
+		(SELECT count(*) FROM inventory.mrp_scheduled_receipts WHERE tenant_id = $1),
+		(SELECT count(*) FROM inventory.mrp_firm_orders WHERE tenant_id = $1 AND status = 'firm'),
+		(SELECT coalesce(sum(on_hand), 0)::float8 FROM inventory.stock_lines WHERE tenant_id = $1)`, tn.actor.TenantID).
+		Scan(&items, &bom, &demand, &receipts, &firm, &onHand); err != nil {
+		t.Fatal(err)
+	}
+	if items <= store.MaxLimit || bom <= store.MaxLimit || demand <= store.MaxLimit || receipts == 0 || firm == 0 || onHand == 0 {
+		t.Fatalf("fixture too small to catch a cut: %d items, %d BOM lines, %d demands, %d receipts, %d firm, on hand %v",
+			items, bom, demand, receipts, firm, onHand)
+	}
+	ld, err := tn.st.LoadMRPSources(ctx, tn.actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := ld.Sources
+	var loadedOnHand float64
+	for _, it := range src.Items {
+		loadedOnHand += it.Item.OnHand
+	}
+	if len(src.Items) != items || len(src.BOM) != bom || len(src.Demand) != demand || len(src.Receipts) != receipts || len(src.Firm) != firm ||
+		math.Abs(loadedOnHand-onHand) > 1e-6*onHand {
+		t.Fatalf("load: %d items, %d BOM lines, %d demands, %d receipts, %d firm, on hand %v; the tenant has %d, %d, %d, %d, %d, %v",
+			len(src.Items), len(src.BOM), len(src.Demand), len(src.Receipts), len(src.Firm), loadedOnHand, items, bom, demand, receipts, firm, onHand)
+	}
+	run, err := newBenchRunner().Run(ctx, tn.actor, mrprun.Regenerative)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Items != items {
+		t.Fatalf("run planned %d items of %d", run.Items, items)
 	}
 }
