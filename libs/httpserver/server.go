@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -223,7 +224,10 @@ func (s *Server) refuseWhenClosing(next http.Handler) http.Handler {
 
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.cfg.MaxBodyBytes {
+		// A browser's form post goes on to the handler, whose read then fails at the limit
+		// (http.MaxBytesError), so a page can tell the user in their language; an API
+		// caller gets the problem at once.
+		if r.ContentLength > s.cfg.MaxBodyBytes && !browserForm(r) {
 			problem.Write(w, r, problem.New(http.StatusRequestEntityTooLarge, "body-too-large",
 				fmt.Sprintf("request body exceeds %d bytes", s.cfg.MaxBodyBytes)))
 			return
@@ -231,6 +235,13 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// browserForm reports whether r is an HTML form submission from a browser.
+func browserForm(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	form := strings.HasPrefix(ct, "application/x-www-form-urlencoded") || strings.HasPrefix(ct, "multipart/form-data")
+	return form && strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 // recoverPanics turns a handler panic into a logged 500 problem; the stack trace goes to

@@ -136,13 +136,29 @@ func TestBodyLimit(t *testing.T) {
 			}
 		})
 	})
-	resp, err := http.Post(r.public+"/echo", "application/json", bytes.NewReader(make([]byte, 4096)))
-	if err != nil {
-		t.Fatal(err)
+	post := func(ctype, accept string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, r.public+"/echo", bytes.NewReader(make([]byte, 4096)))
+		req.Header.Set("Content-Type", ctype)
+		req.Header.Set("Accept", accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		return resp
 	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Fatalf("oversized body: %d", resp.StatusCode)
+	// An API caller is refused before its handler runs (the problem, not the handler's
+	// plain 413).
+	if resp := post("application/json", "application/json"); resp.StatusCode != http.StatusRequestEntityTooLarge ||
+		resp.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("oversized API body: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	// A browser's form post reaches its handler, whose read stops at the limit, so the
+	// page can explain it.
+	if resp := post("application/x-www-form-urlencoded", "text/html,application/xhtml+xml"); resp.StatusCode != http.StatusRequestEntityTooLarge ||
+		resp.Header.Get("Content-Type") == "application/problem+json" {
+		t.Fatalf("oversized browser form: %d %s, want the handler's own answer", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }
 

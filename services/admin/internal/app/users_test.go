@@ -190,7 +190,17 @@ func TestBadInputNamesTheFieldAndChangesNothing(t *testing.T) {
 			t.Errorf("bad input reached the session service: %s", c)
 		}
 	}
-	if n := h.auditRows("true"); n != auditBefore {
-		t.Errorf("bad input wrote %d audit rows", n-auditBefore)
+	// Refused writes are audited (the refusal and its fields); refused reads are not.
+	writes := 0
+	for _, c := range cases {
+		if c.method != "GET" {
+			writes++
+		}
+	}
+	if n := h.auditRows("true"); n != auditBefore+writes {
+		t.Errorf("bad input wrote %d audit rows, want %d (one per refused write)", n-auditBefore, writes)
+	}
+	if n := h.auditRows(`status >= 400 AND after ? 'refused'`); n != writes {
+		t.Errorf("refused writes audited as refusals: %d, want %d", n, writes)
 	}
 }

@@ -35,7 +35,7 @@ type issuedResponse struct {
 func (a *API) startImpersonation(w http.ResponseWriter, r *http.Request) {
 	var req startImpersonationRequest
 	if err := jsonbody.Decode(w, r, &req); err != nil {
-		a.fail(w, r, err)
+		a.refuse(w, r, auditlog.Entry{Action: auditlog.ActionImpersonationStart}, err)
 		return
 	}
 	var errs []problem.FieldError
@@ -49,7 +49,13 @@ func (a *API) startImpersonation(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := fieldErrors(errs); err != nil {
-		a.fail(w, r, err)
+		// Audited like the refusals impersonation.Start decides (target not a cliente...).
+		refused := auditlog.Entry{Action: auditlog.ActionImpersonationStart, Reason: clip(req.Reason, maxClip),
+			After: auditlog.Summary(map[string]any{"user_id": clip(req.UserID, maxClip), "reason": clip(req.Reason, maxClip)})}
+		if userIDPattern.MatchString(req.UserID) {
+			refused.SubjectID = req.UserID
+		}
+		a.refuse(w, r, refused, err)
 		return
 	}
 	p, _ := authn.FromContext(r.Context())

@@ -127,10 +127,14 @@ type createdUser struct {
 func (a *API) createUser(w http.ResponseWriter, r *http.Request) {
 	var req createUserRequest
 	if err := jsonbody.Decode(w, r, &req); err != nil {
-		a.fail(w, r, err)
+		a.refuse(w, r, auditlog.Entry{Action: auditlog.ActionUserCreate}, err)
 		return
 	}
 	req.Username, req.Email, req.FullName = strings.TrimSpace(req.Username), strings.TrimSpace(req.Email), strings.TrimSpace(req.FullName)
+	// The password never enters the audit log.
+	entry := auditlog.Entry{Action: auditlog.ActionUserCreate, SubjectUsername: clip(req.Username, auditlog.MaxUsernameLen),
+		After: auditlog.Summary(map[string]any{"username": clip(req.Username, maxClip), "email": clip(req.Email, maxClip),
+			"full_name": clip(req.FullName, maxClip), "role": clip(string(req.Role), maxClip)})}
 	var errs []problem.FieldError
 	errs = checkText(errs, "username", req.Username, true, maxUsernameRunes)
 	errs = checkEmail(errs, req.Email, true)
@@ -143,7 +147,7 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) {
 		errs = append(errs, problem.FieldError{Field: "password", Reason: fmt.Sprintf("at most %d bytes", maxPasswordBytes)})
 	}
 	if err := fieldErrors(errs); err != nil {
-		a.fail(w, r, err)
+		a.refuse(w, r, entry, err)
 		return
 	}
 	temporary := ""
@@ -159,8 +163,6 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) {
 		Username: req.Username, Email: req.Email, FullName: req.FullName, Role: req.Role,
 		Password: req.Password, MustChangePassword: true,
 	})
-	entry := auditlog.Entry{Action: auditlog.ActionUserCreate, SubjectUsername: req.Username,
-		After: auditlog.Summary(map[string]any{"username": req.Username, "email": req.Email, "full_name": req.FullName, "role": req.Role})}
 	if err != nil {
 		a.recordRefusal(r, entry, err)
 		a.fail(w, r, err)
@@ -185,9 +187,10 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	refused := auditlog.Entry{Action: auditlog.ActionUserUpdate, SubjectID: id}
 	var req updateUserRequest
 	if err := jsonbody.Decode(w, r, &req); err != nil {
-		a.fail(w, r, err)
+		a.refuse(w, r, refused, err)
 		return
 	}
 	var errs []problem.FieldError
@@ -207,13 +210,15 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {
 	if req.Role != nil && !req.Role.Valid() {
 		errs = append(errs, problem.FieldError{Field: "role", Reason: "must be one of superadmin, admin, cliente"})
 	}
+	refused.After = auditlog.Summary(clipChange(req))
 	if err := fieldErrors(errs); err != nil {
-		a.fail(w, r, err)
+		a.refuse(w, r, refused, err)
 		return
 	}
 	p, _ := authn.FromContext(r.Context())
 	if req.Role != nil && *req.Role != authn.RoleSuperadmin && id == p.UserID {
-		a.fail(w, r, problem.Conflict("self-demotion", "you cannot change your own role; ask another superadmin"))
+		refused.SubjectUsername = clip(p.Username, auditlog.MaxUsernameLen)
+		a.refuse(w, r, refused, problem.Conflict("self-demotion", "you cannot change your own role; ask another superadmin"))
 		return
 	}
 	before, err := a.Identity.GetUser(r.Context(), id)
@@ -255,7 +260,8 @@ func (a *API) accountAction(w http.ResponseWriter, r *http.Request, action strin
 	}
 	p, _ := authn.FromContext(r.Context())
 	if killSessions && id == p.UserID {
-		a.fail(w, r, problem.Conflict("self-action", "you cannot disable or delete your own account"))
+		a.refuse(w, r, auditlog.Entry{Action: action, SubjectID: id, SubjectUsername: clip(p.Username, auditlog.MaxUsernameLen)},
+			problem.Conflict("self-action", "you cannot disable or delete your own account"))
 		return
 	}
 	before, err := a.Identity.GetUser(r.Context(), id)
@@ -317,6 +323,15 @@ func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	p, _ := authn.FromContext(r.Context())
+	if id == p.UserID {
+		// The admin reset skips the current password and ends every session of the
+		// account: one's own password is changed with POST /api/v1/me/password.
+		a.refuse(w, r, auditlog.Entry{Action: auditlog.ActionUserResetPassword, SubjectID: id,
+			SubjectUsername: clip(p.Username, auditlog.MaxUsernameLen)},
+			problem.Conflict("self-action", "you cannot reset your own password here; change it with POST /api/v1/me/password"))
+		return
+	}
 	before, err := a.Identity.GetUser(r.Context(), id)
 	if err != nil {
 		a.fail(w, r, err)
@@ -331,12 +346,7 @@ func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) {
 	}
 	// The password never enters the audit log.
 	entry.After, entry.Status = auditlog.Summary(map[string]any{"must_change_password": true}), http.StatusOK
-	p, _ := authn.FromContext(r.Context())
-	except := ""
-	if id == p.UserID {
-		except = p.SessionID
-	}
-	if err := a.Sessions.RevokeAll(r.Context(), id, except); err != nil {
+	if err := a.Sessions.RevokeAll(r.Context(), id, ""); err != nil {
 		entry.Status = http.StatusServiceUnavailable
 		a.record(r, entry)
 		a.fail(w, r, fmt.Errorf("password reset but sessions not revoked: %w", err))
@@ -395,17 +405,69 @@ func (a *API) listLockouts(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
-// recordRefusal audits an action identity or session refused (protected account,
-// duplicate...), so attempts on protected accounts leave a trace. Outages are not
-// attempts that reached a decision and are only logged.
+// recordRefusal audits a refused action: refused by identity or session (protected
+// account, duplicate...) or by this service itself (invalid fields, an action on
+// oneself), so attempts leave a trace. Outages are not attempts that reached a decision
+// and are only logged.
 func (a *API) recordRefusal(r *http.Request, e auditlog.Entry, err error) {
 	p := a.problemFor(r, err)
 	if p.Status >= 500 {
 		return
 	}
 	e.Status = p.Status
-	e.After = auditlog.Summary(map[string]any{"refused": p.Type, "detail": p.Detail, "request": e.After})
+	summary := map[string]any{"refused": p.Type, "detail": clip(p.Detail, maxClip), "request": e.After}
+	if len(p.Errors) > 0 {
+		fields := make([]map[string]string, 0, len(p.Errors))
+		for _, fe := range p.Errors {
+			fields = append(fields, map[string]string{"field": clip(fe.Field, maxClip), "reason": clip(fe.Reason, maxClip)})
+		}
+		summary["errors"] = fields
+	}
+	e.After = auditlog.Summary(summary)
 	a.record(r, e)
+}
+
+// refuse audits a refusal and answers it.
+func (a *API) refuse(w http.ResponseWriter, r *http.Request, e auditlog.Entry, err error) {
+	a.recordRefusal(r, e, err)
+	a.fail(w, r, err)
+}
+
+// maxClip bounds each caller-given string an audit summary keeps of a refused request,
+// so that an oversized or malformed value cannot make the entry itself invalid.
+const maxClip = 200
+
+// clip makes s storable in the audit log: valid UTF-8 without NUL, at most max runes;
+// other control characters become spaces (columns refuse them).
+func clip(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == 0:
+			return -1
+		case r < 0x20 || r == 0x7f:
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	if utf8.RuneCountInString(s) > max {
+		s = string([]rune(s)[:max-1]) + "…"
+	}
+	return s
+}
+
+// clipChange is what the audit log keeps of a (possibly refused) user change.
+func clipChange(req updateUserRequest) map[string]any {
+	out := map[string]any{}
+	if req.FullName != nil {
+		out["full_name"] = clip(*req.FullName, maxClip)
+	}
+	if req.Email != nil {
+		out["email"] = clip(*req.Email, maxClip)
+	}
+	if req.Role != nil {
+		out["role"] = clip(string(*req.Role), maxClip)
+	}
+	return out
 }
 
 // userSummary is what the audit log keeps of an account.

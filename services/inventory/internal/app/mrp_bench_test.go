@@ -141,7 +141,9 @@ func mrpBenchSetup(b testing.TB, n int) *mrpBenchTenant {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m.Plan()
+	if _, err := m.Plan(); err != nil {
+		b.Fatal(err)
+	}
 	t.engine = time.Since(e0)
 	mrpBenchTenants[n] = t
 	return t

@@ -56,7 +56,10 @@ func checkRoundTrip(t *testing.T, st *store.Store, a store.Actor, run store.MRPR
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan := m.Plan()
+	plan, err := m.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var orders []store.PlannedOrder
 	for p := (store.Page{Limit: 500}); ; {
 		page, next, err := st.ListPlannedOrders(ctx, a, run, store.OrderFilter{}, p)

@@ -14,6 +14,8 @@ type bcLine struct {
 	MaterialID string          `json:"material_id"`
 	Qty        decimal.Decimal `json:"qty"`
 	Loose      decimal.Decimal `json:"loose" body:"number"`
+	Per        decimal.Decimal `json:"per" numeric:"18,6"`
+	Pct        decimal.Decimal `json:"pct" numeric:"9,4"`
 }
 
 type bcBase struct {
@@ -49,6 +51,23 @@ func TestCheckBody(t *testing.T) {
 		{`{"items":[{"qty":"1","loose":"1E2"}]}`, "items[0].loose"},
 		{`{"items":[{"material_id":"x"}]}`, "items[0].material_id"},
 		{`{"by_name":{"a":{"qty":1}}}`, "by_name.a.qty"},
+		// numeric(18,4) by default: below 10^14 once rounded to 4 decimals, as Postgres does.
+		{`{"price":"99999999999999.9999"}`, ""},
+		{`{"price":"-99999999999999.9999"}`, ""},
+		{`{"price":"99999999999999.99994"}`, ""},
+		{`{"price":"99999999999999.99995"}`, "price"},
+		{`{"price":"100000000000000"}`, "price"},
+		{`{"price":"-100000000000000"}`, "price"},
+		{`{"price":"99999999999999999999999999"}`, "price"},
+		{`{"items":[{"qty":"1"},{"qty":"99999999999999999999999999"}]}`, "items[1].qty"},
+		{`{"items":[{"loose":100000000000000}]}`, "items[0].loose"},
+		{`{"items":[{"loose":99999999999999}]}`, ""},
+		{`{"by_name":{"a":{"qty":"1000000000000000000"}}}`, "by_name.a.qty"},
+		// other column types by tag
+		{`{"items":[{"per":"999999999999.999999"}]}`, ""},
+		{`{"items":[{"per":"1000000000000"}]}`, "items[0].per"},
+		{`{"items":[{"pct":"99999.9999"}]}`, ""},
+		{`{"items":[{"pct":"100000"}]}`, "items[0].pct"},
 	} {
 		err := checkBody([]byte(tc.body), reflect.TypeFor[*bcInput]())
 		var inv *fault.Invalid

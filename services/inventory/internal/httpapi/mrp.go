@@ -257,6 +257,10 @@ func (a *MRP) importDemands(w http.ResponseWriter, r *http.Request) {
 			bad = append(bad, problem.FieldError{Field: prefix + "quantity", Reason: "must be a decimal number like 12.5 (no exponent)"})
 			continue
 		}
+		if !defaultNumeric.fits(q) {
+			bad = append(bad, problem.FieldError{Field: prefix + "quantity", Reason: "is too large"})
+			continue
+		}
 		row.Quantity = q
 		if row.MaterialID == "" && row.MaterialCode != "" {
 			row.DemandInput.MaterialID = "code" // shape check only; the store resolves the code

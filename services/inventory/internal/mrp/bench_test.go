@@ -23,13 +23,13 @@ func benchPlan(b *testing.B, n int) {
 	// One untimed run first: a fresh process page-faults the order arena in
 	// (≈0.8 GB at 1M items), which a long-running service pays once, and
 	// b.Loop runs the 1M case only once.
-	m.Plan()
+	m.mustPlan()
 	runtime.GC()
 	b.ReportAllocs()
 	b.ResetTimer()
 	var p *Plan
 	for b.Loop() {
-		p = m.Plan()
+		p = m.mustPlan()
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n*m.Buckets()), "ns/item-bucket")
@@ -73,7 +73,7 @@ func BenchmarkNetChange100k(b *testing.B) {
 	if d := m1.demIdx[0]; d != 0 { // the changed demand belongs to item 0
 		b.Fatalf("generator changed: demand 0 is not item 0's first")
 	}
-	p := m1.Plan()
+	p := m1.mustPlan()
 	models := [2]*Model{m2, m1}
 	runtime.GC()
 	b.ReportAllocs()
@@ -95,7 +95,7 @@ func BenchmarkPegging10k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := m.Plan()
+	p := m.mustPlan()
 	b.ReportAllocs()
 	var n int
 	for b.Loop() {
@@ -120,7 +120,7 @@ func BenchmarkNetChangePatch100k(b *testing.B) {
 	in2.Demand[0].Quantity += 17
 	inputs := [2]Input{in2, in}
 	changed := []ItemID{in.Demand[0].Item}
-	p := m.Plan()
+	p := m.mustPlan()
 	runtime.GC()
 	b.ReportAllocs()
 	b.ResetTimer()

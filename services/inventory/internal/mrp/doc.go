@@ -11,7 +11,8 @@
 // # Using it
 //
 //	m, err := mrp.Compile(in)      // validate, index, low-level codes
-//	plan := m.Plan()               // regenerative run
+//	plan, err := m.Plan()          // regenerative run (fails if an item would get
+//	                               // more than MaxOrdersPerItem planned orders)
 //	for i := range m.NumItems() {
 //		from, to := plan.OrderRange(i) // order ids of item i
 //		for k := from; k < to; k++ {

@@ -27,7 +27,11 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	plan := m.Plan()
+	plan, err := m.Plan()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for k := range plan.NumOrders() {
 		o := plan.Order(k)
 		fmt.Printf("%s qty %v release %d due %d\n", m.ID(int(o.Item)), o.Quantity, o.Release, o.Due)

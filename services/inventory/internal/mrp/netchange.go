@@ -30,7 +30,7 @@ import (
 // falls back to a regenerative run.
 func (m *Model) PlanNetChange(prev *Plan, changed []ItemID) (*Plan, error) {
 	if prev == nil || prev.model.h != m.h || !sameItems(prev.model, m) {
-		return m.Plan(), nil
+		return m.Plan()
 	}
 	old := prev.model
 	n := len(m.ids)
@@ -70,7 +70,7 @@ func (m *Model) PlanNetChange(prev *Plan, changed []ItemID) (*Plan, error) {
 		dead += int(prev.ordEnd[i] - prev.ordStart[i])
 	}
 	if dead > prev.live+1024 {
-		return m.Plan(), nil
+		return m.Plan()
 	}
 
 	np := &Plan{
@@ -99,7 +99,9 @@ func (m *Model) PlanNetChange(prev *Plan, changed []ItemID) (*Plan, error) {
 	for _, i := range items {
 		np.live -= int(np.ordEnd[i] - np.ordStart[i])
 		np.liveExc -= int(np.excEnd[i] - np.excStart[i])
-		pl.planItem(i)
+		if err := pl.planItem(i); err != nil {
+			return nil, err
+		}
 	}
 	np.replanned = items
 	if items == nil {

@@ -126,7 +126,7 @@ func TestPatchEqualsCompile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		prev := m.Plan()
+		prev := m.mustPlan()
 		for step := 0; step < 6; step++ {
 			next, touched := patchMutate(in, rng)
 			want, err := Compile(next)
@@ -153,7 +153,7 @@ func TestPatchEqualsCompile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			regen := want.Plan()
+			regen := want.mustPlan()
 			if !reflect.DeepEqual(nc.AllOrders(), regen.AllOrders()) || !reflect.DeepEqual(canonExceptions(nc), canonExceptions(regen)) {
 				t.Fatalf("seed %d step %d: Patch + PlanNetChange differs from Compile + Plan", seed, step)
 			}

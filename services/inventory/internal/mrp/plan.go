@@ -1,10 +1,51 @@
 package mrp
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"sync/atomic"
 )
+
+// MaxOrdersPerItem caps the planned orders one item may get in one run. Splitting a lot
+// into orders of at most Maximum costs one order per Maximum, so a maximum far below the
+// demand would mean millions or billions of orders (memory, storage, and order ids pack
+// an item's order position in 24 bits). An item that needs more than this is a
+// configuration error (its maximum, or multiple, is far too small): the run fails with a
+// *TooManyOrdersError before allocating them. Firmed orders are not counted. Legitimate
+// plans stay far below: one order per bucket without a maximum is at most MaxBuckets.
+const MaxOrdersPerItem = 10_000
+
+// ErrTooManyOrders: an item would get more than MaxOrdersPerItem planned orders. The
+// concrete error is *TooManyOrdersError.
+var ErrTooManyOrders = errors.New("mrp: too many planned orders")
+
+// TooManyOrdersError names the item that would exceed MaxOrdersPerItem.
+type TooManyOrdersError struct {
+	Item ItemID
+	// Bucket is the due bucket of the lot that broke the cap, Quantity that lot's order
+	// quantity and Maximum the order maximum it is split by (rounded down to the
+	// multiple; 0 when the item has no maximum).
+	Bucket   int
+	Quantity float64
+	Maximum  float64
+	// Orders is the number of planned orders the item would have had by then (at least).
+	Orders float64
+	Limit  int
+}
+
+// Error describes the item, the numbers and the remedy.
+func (e *TooManyOrdersError) Error() string {
+	if e.Maximum > 0 {
+		return fmt.Sprintf("mrp: item %q would need at least %.0f planned orders (an order quantity of %g split into orders of at most %g), more than the limit of %d per item; raise its maximum (or multiple)",
+			string(e.Item), e.Orders, e.Quantity, e.Maximum, e.Limit)
+	}
+	return fmt.Sprintf("mrp: item %q would need more than %d planned orders", string(e.Item), e.Limit)
+}
+
+// Is makes errors.Is(err, ErrTooManyOrders) true.
+func (e *TooManyOrdersError) Is(target error) bool { return target == ErrTooManyOrders }
 
 // Plan is the result of a run. It is immutable: the storage layer reads it,
 // and Record and the pegging functions compute views of it on demand.
@@ -137,6 +178,10 @@ type planner struct {
 	segEnd   []int32
 	plan     *Plan
 	sink     float64 // see touch
+	// planned counts the current item's planned (not firmed) orders; err is set (and
+	// planning stops) when they would exceed MaxOrdersPerItem.
+	planned int
+	err     error
 }
 
 func newPlanner(m *Model, ordersHint int) *planner {
@@ -166,8 +211,9 @@ func (p *planner) scratch(h int) {
 	p.segEnd = make([]int32, h)
 }
 
-// Plan runs a regenerative plan: every item, level by level.
-func (m *Model) Plan() *Plan {
+// Plan runs a regenerative plan: every item, level by level. It fails with a
+// *TooManyOrdersError when an item would get more than MaxOrdersPerItem planned orders.
+func (m *Model) Plan() (*Plan, error) {
 	// Room for up to 32 orders per item: growing the largest buffer would
 	// copy it several times, untouched capacity costs only address space,
 	// and the slack lets later net-change runs extend the arena in place.
@@ -177,9 +223,11 @@ func (m *Model) Plan() *Plan {
 		if k+2 < len(order) {
 			p.touch(order[k+2])
 		}
-		p.planItem(i)
+		if err := p.planItem(i); err != nil {
+			return nil, err
+		}
 	}
-	return p.plan
+	return p.plan, nil
 }
 
 // Run is Compile followed by Plan.
@@ -188,7 +236,7 @@ func Run(in Input) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m.Plan(), nil
+	return m.Plan()
 }
 
 // grossOf fills g with item i's gross requirements: independent demand plus
@@ -222,8 +270,9 @@ func (p *planner) touch(j int32) {
 	}
 }
 
-func (p *planner) planItem(i int32) {
+func (p *planner) planItem(i int32) error {
 	m := p.m
+	p.planned = 0
 	pl := p.plan
 	h := m.h
 	it := &m.items[i]
@@ -272,6 +321,9 @@ func (p *planner) planItem(i int32) {
 		if t >= start {
 			if short := need[t] - cum; short > Tolerance {
 				cum += p.emit(i, it, t, p.lotSize(it, t, short, cum), scrapDiv)
+				if p.err != nil {
+					return p.err
+				}
 			}
 		}
 		if short := ss - (avail[t] + cum); short > Tolerance {
@@ -292,6 +344,7 @@ func (p *planner) planItem(i int32) {
 	pl.excEnd[i] = int32(len(pl.exc))
 	pl.live += int(pl.ordEnd[i] - pl.ordStart[i])
 	pl.liveExc += int(pl.excEnd[i] - pl.excStart[i])
+	return nil
 }
 
 // orderRec is the stored form of an order. Buckets fit in int16 because
@@ -346,6 +399,16 @@ func (p *planner) emit(i int32, it *itemParams, t int, good, scrapDiv float64) f
 		q *= scrapDiv
 	}
 	q = p.modify(it, q)
+	// Count the orders before making them: ceil(q/effMax) of them, or one.
+	n := 1.0
+	if it.effMax > 0 && q > it.effMax+Tolerance {
+		n = math.Ceil((q - Tolerance) / it.effMax)
+	}
+	if float64(p.planned)+n > MaxOrdersPerItem {
+		p.err = &TooManyOrdersError{Item: p.m.ids[i], Bucket: t, Quantity: q, Maximum: it.effMax, Orders: float64(p.planned) + n, Limit: MaxOrdersPerItem}
+		return good
+	}
+	p.planned += int(n)
 	total := 0.0
 	if it.effMax > 0 && q > it.effMax+Tolerance {
 		for q > it.effMax+Tolerance {

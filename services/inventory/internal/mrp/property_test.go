@@ -352,7 +352,7 @@ func TestNetChangeEqualsRegenerative(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		prev := m.Plan()
+		prev := m.mustPlan()
 		for step := 0; step < 4; step++ {
 			next := mutate(in, rng)
 			m2, err := Compile(next)
@@ -367,7 +367,7 @@ func TestNetChangeEqualsRegenerative(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			regen := m2.Plan()
+			regen := m2.mustPlan()
 			if !reflect.DeepEqual(nc.AllOrders(), regen.AllOrders()) || !reflect.DeepEqual(canonExceptions(nc), canonExceptions(regen)) {
 				t.Fatalf("seed %d step %d: net change (%d items re-planned of %d) differs from regenerative", seed, step, len(nc.Replanned()), m2.NumItems())
 			}
@@ -385,7 +385,7 @@ func TestNetChangeEqualsRegenerative(t *testing.T) {
 func TestNetChangeOneDemand(t *testing.T) {
 	in := Generate(GenConfig{Items: 2000, Seed: 9})
 	m, _ := Compile(in)
-	prev := m.Plan()
+	prev := m.mustPlan()
 	next := in
 	next.Demand = slices.Clone(in.Demand)
 	next.Demand[0].Quantity += 1000
@@ -401,7 +401,7 @@ func TestNetChangeOneDemand(t *testing.T) {
 	if r := len(nc.Replanned()); r == 0 || r > 200 {
 		t.Fatalf("%d items re-planned for one demand change", r)
 	}
-	if !reflect.DeepEqual(nc.AllOrders(), m2.Plan().AllOrders()) {
+	if !reflect.DeepEqual(nc.AllOrders(), m2.mustPlan().AllOrders()) {
 		t.Fatal("net change differs from regenerative")
 	}
 	if _, err := m2.PlanNetChange(prev, []ItemID{"nope"}); err == nil {
@@ -418,7 +418,7 @@ func TestRunsDoNotMutateInputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := m.Plan()
+	p := m.mustPlan()
 	p.Pegging()
 	p.Record(3)
 	sim := in.Clone()
@@ -434,7 +434,7 @@ func TestRunsDoNotMutateInputs(t *testing.T) {
 	if reflect.DeepEqual(ps.AllOrders(), p.AllOrders()) {
 		t.Fatal("extra demand changed nothing")
 	}
-	if !reflect.DeepEqual(m.Plan().AllOrders(), p.AllOrders()) {
+	if !reflect.DeepEqual(m.mustPlan().AllOrders(), p.AllOrders()) {
 		t.Fatal("planning twice gave different results")
 	}
 }
@@ -445,7 +445,7 @@ func TestRunsDoNotMutateInputs(t *testing.T) {
 func TestNetChangeParentOnly(t *testing.T) {
 	in := Generate(GenConfig{Items: 500, Seed: 21})
 	m, _ := Compile(in)
-	prev := m.Plan()
+	prev := m.mustPlan()
 	for k := 0; k < 8; k++ {
 		next := in
 		next.BOM = slices.Delete(slices.Clone(in.BOM), k*7, k*7+1)
@@ -457,7 +457,7 @@ func TestNetChangeParentOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(nc.AllOrders(), m2.Plan().AllOrders()) {
+		if !reflect.DeepEqual(nc.AllOrders(), m2.mustPlan().AllOrders()) {
 			t.Fatalf("removing line %d reported by its parent: net change differs from regenerative", k*7)
 		}
 	}
@@ -471,12 +471,12 @@ func TestConcurrentReaders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := m.Plan()
+	p := m.mustPlan()
 	want := p.Pegging()
 	done := make(chan []Peg)
 	for g := 0; g < 4; g++ {
 		go func() {
-			m.Plan()
+			m.mustPlan()
 			p.Record(g)
 			done <- p.Pegging()
 		}()
@@ -518,7 +518,7 @@ func canonExceptions(p *Plan) []Exception {
 func TestNetChangeSharing(t *testing.T) {
 	in := Generate(GenConfig{Items: 300, Buckets: 12, Seed: 4})
 	m, _ := Compile(in)
-	prev := m.Plan()
+	prev := m.mustPlan()
 	wantPrev, wantExc := prev.AllOrders(), canonExceptions(prev)
 
 	variants := make([]*Model, 4)
@@ -539,7 +539,7 @@ func TestNetChangeSharing(t *testing.T) {
 		<-done
 	}
 	for v, p := range got {
-		if !reflect.DeepEqual(p.AllOrders(), variants[v].Plan().AllOrders()) {
+		if !reflect.DeepEqual(p.AllOrders(), variants[v].mustPlan().AllOrders()) {
 			t.Fatalf("sibling %d differs from regenerative", v)
 		}
 	}
@@ -563,7 +563,7 @@ func TestNetChangeSharing(t *testing.T) {
 			compacted = true
 		}
 		if step%10 == 0 || np.Replanned() == nil {
-			if !reflect.DeepEqual(np.AllOrders(), m2.Plan().AllOrders()) || !reflect.DeepEqual(canonExceptions(np), canonExceptions(m2.Plan())) {
+			if !reflect.DeepEqual(np.AllOrders(), m2.mustPlan().AllOrders()) || !reflect.DeepEqual(canonExceptions(np), canonExceptions(m2.mustPlan())) {
 				t.Fatalf("step %d: chained net change differs from regenerative", step)
 			}
 		}

@@ -197,7 +197,7 @@ func TestMultiLevel(t *testing.T) {
 	if got := []int{m.LowLevelCode(0), m.LowLevelCode(1), m.LowLevelCode(2)}; !slices.Equal(got, []int{0, 1, 2}) {
 		t.Fatalf("low-level codes %v, want [0 1 2]", got)
 	}
-	p := m.Plan()
+	p := m.mustPlan()
 	checkRecord(t, p, "A", wantRecord{
 		gross: []float64{0, 0, 0, 10, 0, 20}, poh: []float64{0, 0, 0, 0, 0, 0},
 		net: []float64{0, 0, 0, 10, 0, 20}, receipts: []float64{0, 0, 0, 10, 0, 20}, releases: []float64{0, 0, 10, 0, 20, 0},

@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +27,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/planta-dev/planta/libs/problem"
 	"github.com/planta-dev/planta/services/inventory/internal/fault"
 	"github.com/planta-dev/planta/services/inventory/internal/mrp"
 	"github.com/planta-dev/planta/services/inventory/internal/planning"
@@ -168,6 +171,27 @@ func compileError(err error) error {
 	return err
 }
 
+// planError maps a planning failure: an item that would get more than
+// mrp.MaxOrdersPerItem planned orders is a 422 naming its material code and the numbers.
+func (r *Runner) planError(ctx context.Context, a store.Actor, err error) error {
+	var tm *mrp.TooManyOrdersError
+	if !errors.As(err, &tm) {
+		return compileError(err)
+	}
+	code := string(tm.Item)
+	if mat, gerr := r.st.GetMaterial(ctx, a, string(tm.Item)); gerr == nil && mat.Code != "" {
+		code = mat.Code
+	}
+	var detail string
+	if tm.Maximum > 0 {
+		detail = fmt.Sprintf("material %s would need at least %s planned orders in this run (an order quantity of %s split into orders of at most %s, its maximum rounded down to its multiple), more than the limit of %d per material; raise its maximum (or multiple) so that a lot needs fewer orders",
+			code, strconv.FormatFloat(tm.Orders, 'f', 0, 64), strconv.FormatFloat(tm.Quantity, 'f', -1, 64), strconv.FormatFloat(tm.Maximum, 'f', -1, 64), tm.Limit)
+	} else {
+		detail = fmt.Sprintf("material %s would need more than %d planned orders in this run", code, tm.Limit)
+	}
+	return problem.New(http.StatusUnprocessableEntity, "too-many-planned-orders", detail)
+}
+
 // loaded is a run's input with what it was read from.
 type loaded struct {
 	in       mrp.Input
@@ -288,13 +312,14 @@ func (r *Runner) Run(ctx context.Context, a store.Actor, kind string) (store.MRP
 	if base != nil {
 		if plan, err = m.PlanNetChange(base.plan, changed); err != nil {
 			span.End()
-			return store.MRPRun{}, compileError(err)
+			return store.MRPRun{}, r.planError(ctx, a, err)
 		}
 		if plan.Replanned() == nil {
 			base = nil // the engine compacted: a regenerative plan
 		}
-	} else {
-		plan = m.Plan()
+	} else if plan, err = m.Plan(); err != nil {
+		span.End()
+		return store.MRPRun{}, r.planError(ctx, a, err)
 	}
 	span.End()
 	plannedAt := r.now()
@@ -303,7 +328,9 @@ func (r *Runner) Run(ctx context.Context, a store.Actor, kind string) (store.MRP
 	cal := ld.cal
 	run := store.MRPRun{ID: runID.String(), Kind: Regenerative, Status: "completed", InputVersion: ld.version, Bucket: cal.Bucket, Horizon: cal.Horizon,
 		StartDate: cal.Start.Format(time.DateOnly), Items: m.NumItems(), PlannedOrders: plan.NumOrders(), Exceptions: plan.NumExceptions(),
-		LoadMS: ms(loadedAt.Sub(start)), PlanMS: ms(plannedAt.Sub(loadedAt)), StartedAt: start.UTC()}
+		LoadMS: ms(loadedAt.Sub(start)), PlanMS: ms(plannedAt.Sub(loadedAt)), StartedAt: start.UTC(),
+		// Replaced by the end of the write below (SetRunFinished); never left zero.
+		FinishedAt: plannedAt.UTC()}
 	items := allItems(m)
 	if base != nil {
 		run.Kind = NetChange
@@ -324,7 +351,8 @@ func (r *Runner) Run(ctx context.Context, a store.Actor, kind string) (store.MRP
 	}
 	end := r.now()
 	run.WriteMS, run.DurationMS = ms(end.Sub(plannedAt)), ms(end.Sub(start))
-	if err := r.st.SetRunWriteTime(ctx, a, run.ID, run.WriteMS, run.DurationMS); err != nil {
+	run.FinishedAt = end.UTC().Truncate(time.Microsecond) // as stored (timestamptz)
+	if err := r.st.SetRunFinished(ctx, a, run.ID, run.WriteMS, run.DurationMS, run.FinishedAt); err != nil {
 		return store.MRPRun{}, err
 	}
 	// Journal entries this run's snapshot saw are consumed: prune them (outside the run's
@@ -508,7 +536,11 @@ func (r *Runner) planFor(ctx context.Context, a store.Actor, run store.MRPRun) (
 	if err != nil {
 		return nil, nil, compileError(err)
 	}
-	return &planned{runID: run.ID, version: ver, cal: cal, input: in, model: m, plan: m.Plan()}, release, nil
+	plan, err := m.Plan()
+	if err != nil {
+		return nil, nil, r.planError(ctx, a, err)
+	}
+	return &planned{runID: run.ID, version: ver, cal: cal, input: in, model: m, plan: plan}, release, nil
 }
 
 // RecordBucket is one column of an MRP record.
@@ -715,7 +747,9 @@ func (r *Runner) Simulate(ctx context.Context, a store.Actor, ov Overrides) (Sim
 		return Simulation{}, compileError(err)
 	}
 	if base == nil {
-		base = bm.Plan()
+		if base, err = bm.Plan(); err != nil {
+			return Simulation{}, r.planError(ctx, a, err)
+		}
 	}
 	sm, err := mrp.Compile(sim)
 	if err != nil {
@@ -724,7 +758,7 @@ func (r *Runner) Simulate(ctx context.Context, a store.Actor, ov Overrides) (Sim
 	changed, _ := mrp.ChangedItems(base.Model(), sm)
 	plan, err := sm.PlanNetChange(base, changed)
 	if err != nil {
-		return Simulation{}, compileError(err)
+		return Simulation{}, r.planError(ctx, a, err)
 	}
 	out := Simulation{InputVersion: ver, Items: sm.NumItems(), PlannedOrders: plan.NumOrders(), Exceptions: plan.NumExceptions(),
 		Orders: []SimOrder{}, Messages: []SimException{}}

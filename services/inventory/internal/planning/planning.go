@@ -107,7 +107,7 @@ type Item struct {
 	Minimum           decimal.Decimal `json:"minimum"`
 	Multiple          decimal.Decimal `json:"multiple"`
 	Maximum           decimal.Decimal `json:"maximum"`
-	ScrapPct          decimal.Decimal `json:"scrap_pct"`
+	ScrapPct          decimal.Decimal `json:"scrap_pct" numeric:"9,4"`
 	PlanningTimeFence int             `json:"planning_time_fence"`
 	UpdatedAt         time.Time       `json:"updated_at"`
 }
@@ -127,7 +127,7 @@ type ItemInput struct {
 	Minimum           decimal.Decimal `json:"minimum"`
 	Multiple          decimal.Decimal `json:"multiple"`
 	Maximum           decimal.Decimal `json:"maximum"`
-	ScrapPct          decimal.Decimal `json:"scrap_pct"`
+	ScrapPct          decimal.Decimal `json:"scrap_pct" numeric:"9,4"`
 	PlanningTimeFence int             `json:"planning_time_fence"`
 }
 
@@ -224,16 +224,16 @@ type BOMLine struct {
 	ID          string          `json:"id"`
 	ParentID    string          `json:"parent_id"`
 	ComponentID string          `json:"component_id"`
-	QtyPer      decimal.Decimal `json:"qty_per"`
-	ScrapPct    decimal.Decimal `json:"scrap_pct"`
+	QtyPer      decimal.Decimal `json:"qty_per" numeric:"18,6"`
+	ScrapPct    decimal.Decimal `json:"scrap_pct" numeric:"9,4"`
 }
 
 // BOMInput is the body of POST/PUT /bom-lines.
 type BOMInput struct {
 	ParentID    string          `json:"parent_id"`
 	ComponentID string          `json:"component_id"`
-	QtyPer      decimal.Decimal `json:"qty_per"`
-	ScrapPct    decimal.Decimal `json:"scrap_pct"`
+	QtyPer      decimal.Decimal `json:"qty_per" numeric:"18,6"`
+	ScrapPct    decimal.Decimal `json:"scrap_pct" numeric:"9,4"`
 }
 
 // Validate checks a BOM line's shape (existence and cycles are the store's job).

@@ -152,9 +152,11 @@ func (s *Store) PruneMRPChanges(ctx context.Context, a Actor, snapshot string) e
 	return err
 }
 
-// SetRunWriteTime records the measured write and total duration after the commit.
-func (s *Store) SetRunWriteTime(ctx context.Context, a Actor, id string, writeMS, totalMS float64) error {
-	_, err := s.pool.Exec(ctx, `UPDATE inventory.mrp_runs SET write_ms = $3, duration_ms = $4 WHERE tenant_id = $1 AND id = $2`, a.TenantID, id, writeMS, totalMS)
+// SetRunFinished records, after the commit, the measured write and total duration and
+// when the run finished.
+func (s *Store) SetRunFinished(ctx context.Context, a Actor, id string, writeMS, totalMS float64, finishedAt time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE inventory.mrp_runs SET write_ms = $3, duration_ms = $4, finished_at = $5 WHERE tenant_id = $1 AND id = $2`,
+		a.TenantID, id, writeMS, totalMS, finishedAt)
 	return err
 }
 

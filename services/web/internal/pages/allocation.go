@@ -3,6 +3,7 @@ package pages
 import (
 	"encoding/json"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/planta-dev/planta/services/web/internal/api/allocation"
+	"github.com/planta-dev/planta/services/web/internal/api/apicall"
 )
 
 // Cell is one (block, day) of a room's weekly grid.
@@ -93,6 +95,8 @@ type semestersData struct {
 	Semesters    []allocation.Semester
 	Report       *allocation.ImportReport
 	Publications map[int64][]allocation.Publication
+	// FormFor is the semester whose import form the field errors belong to.
+	FormFor int64
 }
 
 func (s *Site) semesters(w http.ResponseWriter, r *http.Request) {
@@ -100,6 +104,12 @@ func (s *Site) semesters(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Site) renderSemesters(w http.ResponseWriter, r *http.Request, v *View, status int, rep *allocation.ImportReport) {
+	s.renderSemestersFor(w, r, v, status, rep, 0)
+}
+
+// renderSemestersFor renders the semesters page with the field errors of v shown on the
+// forms of semester formFor (0: none).
+func (s *Site) renderSemestersFor(w http.ResponseWriter, r *http.Request, v *View, status int, rep *allocation.ImportReport, formFor int64) {
 	list, err := s.api.Allocation.Semesters(ctxFor(r))
 	if err != nil {
 		s.fail(w, r, err)
@@ -114,7 +124,7 @@ func (s *Site) renderSemesters(w http.ResponseWriter, r *http.Request, v *View, 
 		}
 		pubs[x.ID] = p
 	}
-	v.Data = semestersData{Semesters: list, Report: rep, Publications: pubs}
+	v.Data = semestersData{Semesters: list, Report: rep, Publications: pubs, FormFor: formFor}
 	s.render(w, r, status, "semesters", v)
 }
 
@@ -147,12 +157,25 @@ func (s *Site) activateSemester(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/allocation/semesters?ok=flash.saved", http.StatusSeeOther)
 }
 
-// importDemands imports from the academic API, or from an uploaded CSV when one is sent.
+// importDemands imports from the academic API, or from an uploaded CSV when the upload
+// form (multipart) is sent: that form without a file is refused on the page, never
+// taken for an academic import.
 func (s *Site) importDemands(w http.ResponseWriter, r *http.Request) {
 	id := pathInt(r, "id")
 	var rep allocation.ImportReport
 	var err error
-	if f, _, ferr := r.FormFile("file"); ferr == nil {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		f, hdr, ferr := r.FormFile("file")
+		if ferr != nil || hdr.Size == 0 {
+			if ferr == nil {
+				_ = f.Close()
+			}
+			v := s.view(r)
+			v.Errors["file"] = v.L.T("import.no_file")
+			v.Flash = &Flash{Kind: "error", Text: v.L.T("error.form", v.L.T("import.no_file"))}
+			s.renderSemestersFor(w, r, v, http.StatusUnprocessableEntity, nil, id)
+			return
+		}
 		data, rerr := io.ReadAll(io.LimitReader(f, 8<<20))
 		_ = f.Close()
 		if rerr != nil {
@@ -166,7 +189,14 @@ func (s *Site) importDemands(w http.ResponseWriter, r *http.Request) {
 	v := s.view(r)
 	if err != nil {
 		if s.formErrors(v, err) {
-			s.renderSemesters(w, r, v, http.StatusUnprocessableEntity, nil)
+			s.renderSemestersFor(w, r, v, http.StatusUnprocessableEntity, nil, id)
+			return
+		}
+		// The API's own reason for not importing (e.g. 503 "academic API URL is not
+		// configured") is shown on the page; an outage without one stays a 502 page.
+		if p, ok := apicall.AsProblem(err); ok && p.Status == http.StatusServiceUnavailable && strings.TrimSpace(p.Detail) != "" {
+			v.Flash = &Flash{Kind: "error", Text: v.L.T("import.failed", p.Detail)}
+			s.renderSemestersFor(w, r, v, http.StatusServiceUnavailable, nil, id)
 			return
 		}
 		s.fail(w, r, err)

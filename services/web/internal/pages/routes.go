@@ -2,8 +2,10 @@ package pages
 
 import (
 	"bytes"
+	"errors"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -205,14 +207,26 @@ func (s *Site) csrf(g authn.Guard, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if r.ContentLength > MaxFormBytes {
+				s.tooLarge(w, r, MaxFormBytes)
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, MaxFormBytes)
 			var err error
 			if mt == "multipart/form-data" {
 				err = r.ParseMultipartForm(8 << 20)
 			} else {
 				err = r.ParseForm()
 			}
-			if err != nil {
-				http.Error(w, "bad form", http.StatusBadRequest)
+			var tooBig *http.MaxBytesError
+			switch {
+			case errors.As(err, &tooBig):
+				s.tooLarge(w, r, tooBig.Limit)
+				return
+			case err != nil:
+				v := s.view(r)
+				v.Data = v.L.T("error.bad_form")
+				s.render(w, r, http.StatusBadRequest, "error", v)
 				return
 			}
 			token, _ := authn.TokenFromRequest(r)
@@ -225,6 +239,20 @@ func (s *Site) csrf(g authn.Guard, h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// MaxFormBytes bounds a form (uploads included) the site reads: the common request
+// body limit of libs/httpserver (DefaultConfig), so that a form over it gets the same
+// answer whichever check sees it first.
+const MaxFormBytes = 4 << 20
+
+// tooLarge renders the page for a form over limit bytes, in the caller's language.
+func (s *Site) tooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
+	v := s.view(r)
+	v.Data = v.L.T("error.too_large", strconv.FormatFloat(float64(limit)/(1<<20), 'f', -1, 64))
+	// The rest of the body is not read: close the connection rather than drain it.
+	w.Header().Set("Connection", "close")
+	s.render(w, r, http.StatusRequestEntityTooLarge, "error", v)
 }
 
 // middleware sets the security headers, keeps session cookies off static files (so no
@@ -252,6 +280,8 @@ func (s *Site) middleware(next http.Handler) http.Handler {
 			v := s.view(r)
 			v.Data = v.L.T("error.forbidden")
 			s.render(w, r, http.StatusForbidden, "error", v)
+		case iw.status == http.StatusRequestEntityTooLarge:
+			s.tooLarge(w, r, MaxFormBytes)
 		default:
 			v := s.view(r)
 			v.Data = v.L.T("error.unavailable")
