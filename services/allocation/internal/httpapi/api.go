@@ -172,7 +172,11 @@ func (a *API) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, store.ErrNotFound):
 		problem.Write(w, r, problem.NotFound("resource"))
 	case errors.As(err, &ce):
-		writeProblemWith(w, r, problem.Conflict(ce.Slug, ce.Detail), ce.Conflicts)
+		p := problem.Conflict(ce.Slug, ce.Detail)
+		if ce.Field != "" {
+			p.Errors = []problem.FieldError{{Field: ce.Field, Reason: ce.Detail}}
+		}
+		writeProblemWith(w, r, p, ce.Conflicts)
 	case errors.As(err, &re):
 		problem.Write(w, r, problem.Field(re.Field, re.Detail))
 	case errors.As(err, &ve):

@@ -27,7 +27,7 @@ import (
 
 var (
 	semesterName   = regexp.MustCompile(`^[0-9]{4}-[0-9]{1,2}$`)
-	disciplineCode = regexp.MustCompile(`^[A-Z][A-Z0-9-]{2,19}$`)
+	disciplineCode = importer.DisciplineCode
 )
 
 // --- import
@@ -164,17 +164,28 @@ func (a *API) getDemand(w http.ResponseWriter, r *http.Request) error {
 	return getJSON(func(r *http.Request, id int64) (store.Demand, error) { return a.st.GetDemand(r.Context(), id) })(w, r)
 }
 
+// demandField names an offer field (importer.CheckOffer) as POST /demands spells it.
+var demandField = map[string]string{"course_code": "discipline_code", "course_name": "discipline_name", "offer_id": "external_id"}
+
+func demandOffer(in *demandIn) importer.Offer {
+	return importer.Offer{OfferID: in.ExternalID, ProgramCode: in.ProgramCode, CourseCode: in.DisciplineCode, CourseName: in.DisciplineName,
+		Section: in.Section, Schedule: in.Schedule, Seats: in.Seats, Professors: in.Professors}
+}
+
 func (a *API) saveDemand(w http.ResponseWriter, r *http.Request) error {
 	return saveBy(w, r, func(v *validator, in *demandIn) {
 		v.check(in.SemesterID > 0, "semester_id", "is required")
-		v.check(disciplineCode.MatchString(strings.ToUpper(in.DisciplineCode)), "discipline_code", "must be a discipline code such as FUP0001")
-		v.check(in.Seats != nil && *in.Seats >= 0 && *in.Seats <= 10000, "seats", "is required, 0–10000")
-		sch, perr := a.grid.Parse(in.Schedule)
-		v.check(perr == nil && !sch.Empty(), "schedule", scheduleReason(perr))
+		// The same per-field check as the CSV and academic API imports.
+		_, issues := importer.CheckOffer(a.grid, demandOffer(in))
+		for _, is := range issues {
+			field := is.Field
+			if f, ok := demandField[field]; ok {
+				field = f
+			}
+			v.check(false, field, is.Detail)
+		}
 	}, func(id int64, in *demandIn) (store.Demand, error) {
-		offer := importer.Offer{OfferID: in.ExternalID, ProgramCode: in.ProgramCode, CourseCode: in.DisciplineCode, CourseName: in.DisciplineName,
-			Section: in.Section, Schedule: in.Schedule, Seats: in.Seats, Professors: in.Professors}
-		ds, skipped, _ := importer.Convert(a.grid, []importer.Offer{offer}, nil, nil)
+		ds, skipped, _ := importer.Convert(a.grid, []importer.Offer{demandOffer(in)}, nil, nil)
 		if len(ds) != 1 {
 			return store.Demand{}, problem.Field("body", skipped[0].Detail)
 		}

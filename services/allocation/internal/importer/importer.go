@@ -12,10 +12,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -52,12 +54,101 @@ const (
 	SkipInvalidSchedule = "invalid_schedule"
 	SkipInvalidSeats    = "invalid_seats"
 	SkipDuplicate       = "duplicate_offer_id"
+	SkipInvalidField    = "invalid_field"
 )
+
+// Limits every demand obeys, whether it comes from POST /demands, the CSV upload or the
+// academic API (all three go through CheckOffer).
+const (
+	MaxCourseNameLen    = 300 // characters
+	MaxProfessorNameLen = 200 // characters, each
+	MaxProfessors       = 20  // per demand
+	MaxSectionLen       = 40
+	MaxOfferIDLen       = 100
+	MaxProgramCodeLen   = 40
+	MaxRoomTypeLen      = 100
+	MaxSeats            = 10000
+)
+
+// DisciplineCode is the shape of a discipline (course) code, upper-cased: FUP0001.
+var DisciplineCode = regexp.MustCompile(`^[A-Z][A-Z0-9-]{2,19}$`)
+
+// Issue is one invalid field of an offer. Field is the offer's (CSV column / JSON) name.
+type Issue struct {
+	Field  string
+	Reason string // a Skip* reason code
+	Detail string
+}
+
+func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) })
+}
+
+// CheckOffer validates one offer field by field — the single check shared by POST
+// /demands, the CSV upload and the academic API import — and returns the parsed
+// schedule when it is valid.
+func CheckOffer(g *timegrid.Grid, o Offer) (timegrid.Schedule, []Issue) {
+	var out []Issue
+	bad := func(field, reason, detail string) { out = append(out, Issue{field, reason, detail}) }
+	code := strings.ToUpper(strings.TrimSpace(o.CourseCode))
+	switch {
+	case code == "":
+		bad("course_code", SkipMissingCode, "course_code is empty")
+	case !DisciplineCode.MatchString(code):
+		bad("course_code", SkipInvalidField, "must be a discipline code such as FUP0001")
+	}
+	if tooLong(o.CourseName, MaxCourseNameLen) || hasControl(o.CourseName) {
+		bad("course_name", SkipInvalidField, fmt.Sprintf("at most %d characters, no control characters", MaxCourseNameLen))
+	}
+	if tooLong(o.Section, MaxSectionLen) || hasControl(o.Section) {
+		bad("section", SkipInvalidField, fmt.Sprintf("at most %d characters, no control characters", MaxSectionLen))
+	}
+	if tooLong(o.OfferID, MaxOfferIDLen) || hasControl(o.OfferID) {
+		bad("offer_id", SkipInvalidField, fmt.Sprintf("at most %d characters, no control characters", MaxOfferIDLen))
+	}
+	if tooLong(o.ProgramCode, MaxProgramCodeLen) || hasControl(o.ProgramCode) {
+		bad("program_code", SkipInvalidField, fmt.Sprintf("at most %d characters, no control characters", MaxProgramCodeLen))
+	}
+	if tooLong(o.RoomTypeNeeded, MaxRoomTypeLen) {
+		bad("room_type_needed", SkipInvalidField, fmt.Sprintf("at most %d characters", MaxRoomTypeLen))
+	}
+	if o.Seats == nil || *o.Seats < 0 || *o.Seats > MaxSeats {
+		bad("seats", SkipInvalidSeats, fmt.Sprintf("seats must be a number 0–%d", MaxSeats))
+	}
+	n := 0
+	for _, p := range o.Professors {
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
+		n++
+		if tooLong(p, MaxProfessorNameLen) || hasControl(p) {
+			bad("professors", SkipInvalidField, fmt.Sprintf("each name at most %d characters, no control characters", MaxProfessorNameLen))
+			break
+		}
+	}
+	if n > MaxProfessors {
+		bad("professors", SkipInvalidField, fmt.Sprintf("at most %d professors (got %d)", MaxProfessors, n))
+	}
+	var sch timegrid.Schedule
+	if strings.TrimSpace(o.Schedule) == "" {
+		bad("schedule", SkipEmptySchedule, "schedule is empty")
+	} else if s, err := g.Parse(o.Schedule); err != nil {
+		bad("schedule", SkipInvalidSchedule, err.Error())
+	} else if s.Empty() {
+		bad("schedule", SkipEmptySchedule, "schedule has no blocks")
+	} else {
+		sch = s
+	}
+	return sch, out
+}
 
 // Skipped is one offer not imported.
 type Skipped struct {
 	Row     int    `json:"row"` // 1-based position in the payload (CSV: line number)
 	OfferID string `json:"offer_id"`
+	Field   string `json:"field,omitempty"` // the offer field at fault (CSV column)
 	Reason  string `json:"reason"`
 	Detail  string `json:"detail"`
 }
@@ -117,33 +208,28 @@ func Convert(g *timegrid.Grid, offers []Offer, excluded []string, known map[stri
 		if id == "" && code != "" {
 			id = code + "-" + section
 		}
-		skip := func(reason, detail string) {
-			skipped = append(skipped, Skipped{Row: row, OfferID: id, Reason: reason, Detail: detail})
+		reportID := id
+		if tooLong(reportID, MaxOfferIDLen) {
+			reportID = string([]rune(reportID)[:MaxOfferIDLen]) + "…"
 		}
-		switch {
-		case ex[strings.ToUpper(strings.TrimSpace(o.ProgramCode))] && o.ProgramCode != "":
-			skip(SkipExcludedProgram, fmt.Sprintf("programme %s is excluded", o.ProgramCode))
-			continue
-		case code == "":
-			skip(SkipMissingCode, "course_code is empty")
-			continue
-		case seen[id]:
-			skip(SkipDuplicate, "offer id "+id+" appears more than once")
-			continue
-		case o.Seats == nil || *o.Seats < 0 || *o.Seats > 10000:
-			skip(SkipInvalidSeats, "seats must be a number 0–10000")
-			continue
-		case strings.TrimSpace(o.Schedule) == "":
-			skip(SkipEmptySchedule, "schedule is empty")
+		skip := func(field, reason, detail string) {
+			skipped = append(skipped, Skipped{Row: row, OfferID: reportID, Field: field, Reason: reason, Detail: detail})
+		}
+		if ex[strings.ToUpper(strings.TrimSpace(o.ProgramCode))] && o.ProgramCode != "" {
+			skip("", SkipExcludedProgram, fmt.Sprintf("programme %s is excluded", o.ProgramCode))
 			continue
 		}
-		sch, err := g.Parse(o.Schedule)
-		if err != nil {
-			skip(SkipInvalidSchedule, err.Error())
+		sch, issues := CheckOffer(g, o)
+		if len(issues) > 0 {
+			details := make([]string, len(issues))
+			for k, is := range issues {
+				details[k] = is.Field + ": " + is.Detail
+			}
+			skip(issues[0].Field, issues[0].Reason, strings.Join(details, "; "))
 			continue
 		}
-		if sch.Empty() {
-			skip(SkipEmptySchedule, "schedule has no blocks")
+		if seen[id] {
+			skip("offer_id", SkipDuplicate, "offer id "+id+" appears more than once")
 			continue
 		}
 		seen[id] = true

@@ -5,6 +5,7 @@
 package reservation
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -17,7 +18,7 @@ import (
 type Recurrence struct {
 	Kind     string `json:"kind"` // single, daily, weekly, monthly_by_day, monthly_by_weekday
 	Start    string `json:"start"`
-	Interval int    `json:"interval,omitempty"`
+	Interval *int   `json:"interval,omitempty"`     // 1–366; absent = 1
 	Weekdays []int  `json:"weekdays,omitempty"`     // weekly: academic day codes 1 (Sun) … 7 (Sat)
 	Day      int    `json:"day_of_month,omitempty"` // monthly_by_day
 	Position int    `json:"position,omitempty"`     // monthly_by_weekday: 1–5, -1 = last
@@ -58,7 +59,15 @@ func (r Recurrence) Rule() (recurrence.Rule, error) {
 	if err != nil {
 		return recurrence.Rule{}, err
 	}
-	rule := recurrence.Rule{Kind: recurrence.Kind(r.Kind), Start: start, Interval: r.Interval, Day: r.Day, Position: r.Position, Count: r.Count}
+	rule := recurrence.Rule{Kind: recurrence.Kind(r.Kind), Start: start, Day: r.Day, Position: r.Position, Count: r.Count}
+	if r.Interval != nil {
+		// An explicit 0 is refused like any other out-of-range value (the rule's own 0
+		// means "absent").
+		if *r.Interval < 1 || *r.Interval > 366 {
+			return rule, &FieldError{"recurrence.interval", "must be 1–366"}
+		}
+		rule.Interval = *r.Interval
+	}
 	switch rule.Kind {
 	case recurrence.Single, recurrence.Daily, recurrence.Weekly, recurrence.MonthlyByDay, recurrence.MonthlyByWeekday:
 	default:
@@ -87,12 +96,25 @@ func (r Recurrence) Rule() (recurrence.Rule, error) {
 		rule.Count = 1
 	}
 	if err := rule.Validate(); err != nil {
-		if fe, ok := err.(*recurrence.FieldError); ok {
-			return rule, &FieldError{"recurrence." + fe.Field, fe.Reason}
-		}
-		return rule, &FieldError{"recurrence", err.Error()}
+		return rule, ruleError(err)
 	}
 	return rule, nil
+}
+
+// jsonField maps a recurrence.Rule field to its name in the request's recurrence.
+var jsonField = map[string]string{"day": "day_of_month"}
+
+// ruleError names a recurrence package error by the request's JSON field.
+func ruleError(err error) error {
+	var fe *recurrence.FieldError
+	if !errors.As(err, &fe) {
+		return &FieldError{"recurrence", err.Error()}
+	}
+	f := fe.Field
+	if j, ok := jsonField[f]; ok {
+		f = j
+	}
+	return &FieldError{"recurrence." + f, fe.Reason}
 }
 
 // Occurrences is an expanded request: parallel dates and blocks, one per row.
@@ -130,15 +152,15 @@ func Expand(g *timegrid.Grid, blockCodes []string, r Recurrence, today time.Time
 	}
 	endT := today.Add(MaxHorizon)
 	end := recurrence.D(endT.Year(), endT.Month(), endT.Day())
+	if end.Before(rule.Start) {
+		return occ, &FieldError{"recurrence.start", fmt.Sprintf("must be within a year from today (on or before %s)", end)}
+	}
 	if rule.Until != nil && end.Before(*rule.Until) {
-		return occ, &FieldError{"recurrence.until", "must be within a year from today"}
+		return occ, &FieldError{"recurrence.until", fmt.Sprintf("must be within a year from today (on or before %s)", end)}
 	}
 	dates, err := recurrence.Expand(rule, rule.Start, end)
 	if err != nil {
-		if fe, ok := err.(*recurrence.FieldError); ok {
-			return occ, &FieldError{"recurrence." + fe.Field, fe.Reason}
-		}
-		return occ, &FieldError{"recurrence", err.Error()}
+		return occ, ruleError(err)
 	}
 	if rule.Count > 0 && len(dates) < rule.Count {
 		return occ, &FieldError{"recurrence.count", fmt.Sprintf("only %d occurrences fit within a year from today", len(dates))}

@@ -54,3 +54,39 @@ func TestExpandWeeklyBlocks(t *testing.T) {
 		t.Fatalf("%v %v", occ.Dates, occ.Blocks)
 	}
 }
+
+func TestExpandNamesTheRequestField(t *testing.T) {
+	g := timegrid.Default()
+	iv := func(n int) *int { return &n }
+	// today is 2025-09-01: the horizon ends 2026-09-02.
+	for _, c := range []struct {
+		name   string
+		rec    Recurrence
+		field  string
+		reason string
+	}{
+		{"day_of_month 32", Recurrence{Kind: "monthly_by_day", Start: "2025-09-02", Day: 32, Count: 2}, "recurrence.day_of_month", "must be 1–31"},
+		{"single beyond a year", Recurrence{Kind: "single", Start: "2026-12-01"}, "recurrence.start", "must be within a year from today (on or before 2026-09-02)"},
+		{"series starting beyond a year", Recurrence{Kind: "daily", Start: "2026-09-03", Count: 1}, "recurrence.start", "must be within a year from today (on or before 2026-09-02)"},
+		{"until beyond a year", Recurrence{Kind: "daily", Start: "2025-09-02", Until: "2026-09-03"}, "recurrence.until", "must be within a year from today (on or before 2026-09-02)"},
+		{"interval 0", Recurrence{Kind: "daily", Start: "2025-09-02", Interval: iv(0), Count: 2}, "recurrence.interval", "must be 1–366"},
+		{"interval -1", Recurrence{Kind: "daily", Start: "2025-09-02", Interval: iv(-1), Count: 2}, "recurrence.interval", "must be 1–366"},
+		{"interval 367", Recurrence{Kind: "weekly", Start: "2025-09-02", Interval: iv(367), Count: 2}, "recurrence.interval", "must be 1–366"},
+	} {
+		_, err := Expand(g, []string{"M1"}, c.rec, today)
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != c.field || fe.Reason != c.reason {
+			t.Errorf("%s: got %v, want %s: %s", c.name, err, c.field, c.reason)
+		}
+	}
+	for _, rec := range []Recurrence{
+		{Kind: "single", Start: "2026-09-02"},
+		{Kind: "daily", Start: "2025-09-02", Interval: iv(1), Count: 2},
+		{Kind: "daily", Start: "2025-09-02", Interval: iv(366), Count: 1},
+		{Kind: "daily", Start: "2025-09-02", Until: "2026-09-02"},
+	} {
+		if _, err := Expand(g, []string{"M1"}, rec, today); err != nil {
+			t.Errorf("%+v: %v", rec, err)
+		}
+	}
+}

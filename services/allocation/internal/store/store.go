@@ -40,6 +40,7 @@ var ErrNotFound = errors.New("not found")
 type ConflictError struct {
 	Slug      string   // problem type slug: duplicate, in-use, double-booking, ...
 	Detail    string   // human sentence naming the conflict
+	Field     string   `json:"-"` // the request field at fault, when one is ("" = none)
 	Conflicts []string `json:"conflicts,omitempty"`
 }
 
@@ -67,18 +68,73 @@ func mapErr(err error) error {
 	}
 	switch pg.Code {
 	case "23P01":
-		return &ConflictError{Slug: "double-booking", Detail: "the room is already taken at that time (database constraint " + pg.ConstraintName + ")"}
+		if c, ok := constraintMessages[pg.ConstraintName]; ok {
+			return &ConflictError{Slug: "double-booking", Field: c.field, Detail: c.detail}
+		}
+		return &ConflictError{Slug: "double-booking", Field: "room_id", Detail: "the room is already booked at that time"}
 	case "23505":
-		return &ConflictError{Slug: "duplicate", Detail: "an object with the same key already exists (" + pg.ConstraintName + ")"}
+		if c, ok := constraintMessages[pg.ConstraintName]; ok {
+			return &ConflictError{Slug: "duplicate", Field: c.field, Detail: c.detail}
+		}
+		return &ConflictError{Slug: "duplicate", Detail: "an object with the same key already exists"}
 	case "23503":
 		if strings.Contains(pg.Detail, "is still referenced") {
-			return &ConflictError{Slug: "in-use", Detail: "the object is still in use: " + pg.Detail}
+			return &ConflictError{Slug: "in-use", Detail: "the object is still in use" + referencedBy(pg.Detail)}
 		}
 		return &InvalidRefError{Field: fkField(pg.ConstraintName, pg.TableName), Detail: "refers to an object that does not exist"}
 	case "23514":
-		return &InvalidRefError{Field: "body", Detail: "violates check " + pg.ConstraintName}
+		if c, ok := constraintMessages[pg.ConstraintName]; ok {
+			return &InvalidRefError{Field: c.field, Detail: c.detail}
+		}
+		return &InvalidRefError{Field: checkField(pg.ConstraintName, pg.TableName), Detail: "has a value the database does not accept"}
 	}
 	return err
+}
+
+// constraintMessages turns the schema's constraint names (never shown to callers) into a
+// human sentence and the request field it concerns.
+var constraintMessages = map[string]struct{ field, detail string }{
+	"occupancies_no_double_booking":                         {"room_id", "the room is already booked at that time"},
+	"campuses_name_key":                                     {"name", "a campus with this name already exists"},
+	"buildings_campus_id_name_key":                          {"name", "a building with this name already exists on this campus"},
+	"room_types_name_key":                                   {"name", "a room type with this name already exists"},
+	"characteristics_name_key":                              {"name", "a characteristic with this name already exists"},
+	"rooms_building_id_name_key":                            {"name", "a room with this name already exists in this building"},
+	"semesters_name_key":                                    {"name", "a semester with this name already exists"},
+	"semesters_one_active":                                  {"active", "another semester is already active"},
+	"professors_name_key_key":                               {"name", "a professor with this name (ignoring accents, case and spacing) already exists"},
+	"demands_semester_id_external_id_key":                   {"external_id", "a demand with this external id already exists in this semester"},
+	"rules_unique":                                          {"", "an identical rule already exists"},
+	"allocations_demand_id_day_key":                         {"day", "the demand is already allocated on that day"},
+	"reservation_occurrences_reservation_id_date_block_key": {"blocks", "the reservation already has an occurrence at that date and block"},
+	"solve_jobs_one_running":                                {"", "a solve of this semester is already running"},
+	"semesters_check":                                       {"end_date", "must be after start_date"},
+	"semesters_name_check":                                  {"name", "must be a semester name such as 2025-2"},
+}
+
+// referencedBy phrases Postgres' "... is still referenced from table "rooms"." as
+// " by rooms" (the table, in words; never a constraint name).
+func referencedBy(detail string) string {
+	const marker = `from table "`
+	i := strings.Index(detail, marker)
+	if i < 0 {
+		return ""
+	}
+	rest := detail[i+len(marker):]
+	j := strings.IndexByte(rest, '"')
+	if j <= 0 {
+		return ""
+	}
+	return " by " + strings.ReplaceAll(rest[:j], "_", " ")
+}
+
+// checkField derives the JSON field from a check constraint "<table>_<column>_check".
+func checkField(constraint, table string) string {
+	f := strings.TrimSuffix(strings.TrimPrefix(constraint, table+"_"), "_check")
+	if f == "" || f == constraint || strings.Contains(f, "check") {
+		return "body"
+	}
+	return f
 }
 
 // fkField derives the JSON field from a constraint name "<table>_<column>_fkey".
