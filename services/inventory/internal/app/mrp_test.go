@@ -362,7 +362,7 @@ func TestMRPBadInputChangesNothing(t *testing.T) {
 		detail string
 	}{
 		{"cycle", "POST", "/bom-lines", obj{"parent_id": k.comp, "component_id": k.end, "qty_per": "1"}, 422, "component_id", "MAT-001 -> MAT-000 -> MAT-001"},
-		{"self cycle", "POST", "/bom-lines", obj{"parent_id": k.end, "component_id": k.end, "qty_per": "1"}, 422, "component_id", "cycle"},
+		{"self cycle", "POST", "/bom-lines", obj{"parent_id": k.end, "component_id": k.end, "qty_per": "1"}, 422, "component_id", "cycle MAT-000 -> MAT-000"},
 		{"duplicate line", "POST", "/bom-lines", obj{"parent_id": k.end, "component_id": k.comp, "qty_per": "1"}, 409, "component_id", ""},
 		{"negative qty per", "POST", "/bom-lines", obj{"parent_id": k.end, "component_id": k.comp, "qty_per": "-2"}, 422, "qty_per", ""},
 		{"bom unknown item", "POST", "/bom-lines", obj{"parent_id": k.end, "component_id": unplanned, "qty_per": "1"}, 404, "component_id", ""},
@@ -430,10 +430,29 @@ func TestMRPBadInputChangesNothing(t *testing.T) {
 		}
 	}
 	_, body, _ := c.do("POST", mrpPath("/demands/import"), badRows)
-	for _, f := range []string{"rows[1].bucket_date", "rows[2].quantity"} {
+	// Unknown material codes are reported with the other rows' field errors, in one
+	// answer, under their own row numbers.
+	for _, f := range []string{"rows[1].bucket_date", "rows[2].quantity", "rows[3].material_code"} {
 		if !strings.Contains(string(body), f) {
 			t.Errorf("import errors miss %s: %s", f, body)
 		}
+	}
+	// A row's every problem is listed: field errors and an unknown code together, in
+	// row order.
+	_, body, _ = c.do("POST", mrpPath("/demands/import"), "material_code,bucket_date,quantity,source\nNOPE,tomorrow,abc,x\nMAT-000,"+weekDate(1)+",5,\nALSO-NOPE,"+weekDate(1)+",1,\n")
+	var p struct {
+		Errors []struct{ Field, Reason string } `json:"errors"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range p.Errors {
+		got = append(got, e.Field)
+	}
+	want := []string{"rows[0].quantity", "rows[0].bucket_date", "rows[0].source", "rows[0].material_code", "rows[2].material_code"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("import errors %v, want %v: %s", got, want, body)
 	}
 	// A good file imports every row, by code.
 	var imp struct{ Imported int }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -228,8 +229,15 @@ func (a *MRP) importDemands(w http.ResponseWriter, r *http.Request) {
 		}
 		return ""
 	}
-	var rows []store.DemandRow
-	var bad []problem.FieldError
+	// Every row is checked in full: its field errors and, when it names a well-formed
+	// material, whether that material is known — so one answer lists everything to fix.
+	type rowError struct {
+		row int
+		fe  problem.FieldError
+	}
+	var rows []store.DemandRow // rows without field errors
+	var refs []store.DemandRow // every row with a material reference to resolve
+	var bad []rowError
 	for n := 0; ; n++ {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -241,7 +249,7 @@ func (a *MRP) importDemands(w http.ResponseWriter, r *http.Request) {
 				a.writeError(w, r, problem.New(http.StatusRequestEntityTooLarge, "too-large", "the file is larger than 8 MiB"))
 				return
 			}
-			bad = append(bad, problem.FieldError{Field: fmt.Sprintf("rows[%d]", n), Reason: "not valid CSV: " + err.Error()})
+			bad = append(bad, rowError{n, problem.FieldError{Field: fmt.Sprintf("rows[%d]", n), Reason: "not valid CSV: " + err.Error()}})
 			break
 		}
 		if n >= maxImportRows {
@@ -249,62 +257,85 @@ func (a *MRP) importDemands(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		prefix := fmt.Sprintf("rows[%d].", n)
-		row := store.DemandRow{MaterialCode: cell(rec, "material_code")}
+		rowBad := len(bad)
+		row := store.DemandRow{MaterialCode: cell(rec, "material_code"), Row: n}
 		row.MaterialID, row.BucketDate, row.Source, row.Note = cell(rec, "material_id"), cell(rec, "bucket_date"), cell(rec, "source"), cell(rec, "note")
 		qs := cell(rec, "quantity")
 		q, qerr := decimal.NewFromString(qs)
-		if qerr != nil || !decimalPattern.MatchString(qs) {
-			bad = append(bad, problem.FieldError{Field: prefix + "quantity", Reason: "must be a decimal number like 12.5 (no exponent)"})
-			continue
+		quantityBad := true
+		switch {
+		case qerr != nil || !decimalPattern.MatchString(qs):
+			bad = append(bad, rowError{n, problem.FieldError{Field: prefix + "quantity", Reason: "must be a decimal number like 12.5 (no exponent)"}})
+		case !defaultNumeric.fits(q):
+			bad = append(bad, rowError{n, problem.FieldError{Field: prefix + "quantity", Reason: "is too large"}})
+		default:
+			row.Quantity, quantityBad = q, false
 		}
-		if !defaultNumeric.fits(q) {
-			bad = append(bad, problem.FieldError{Field: prefix + "quantity", Reason: "is too large"})
-			continue
-		}
-		row.Quantity = q
 		if row.MaterialID == "" && row.MaterialCode != "" {
 			row.DemandInput.MaterialID = "code" // shape check only; the store resolves the code
 		}
+		ref := row.MaterialID != ""
 		if row.MaterialID != "" && row.MaterialID != "code" && !store.ValidID(row.MaterialID) {
-			bad = append(bad, problem.FieldError{Field: prefix + "material_id", Reason: "must be a uuid"})
-			continue
+			bad = append(bad, rowError{n, problem.FieldError{Field: prefix + "material_id", Reason: "must be a uuid"}})
+			ref = false
 		}
-		if err := row.DemandInput.Validate(prefix); err != nil {
+		for _, err := range row.DemandInput.Problems(prefix) {
 			var inv *fault.Invalid
-			if errors.As(err, &inv) {
-				bad = append(bad, problem.FieldError{Field: inv.Field, Reason: inv.Reason})
-				continue
+			if errors.As(err, &inv) && !(quantityBad && inv.Field == prefix+"quantity") {
+				bad = append(bad, rowError{n, problem.FieldError{Field: inv.Field, Reason: inv.Reason}})
 			}
 		}
 		if row.MaterialID == "code" {
 			row.MaterialID = ""
 		}
-		rows = append(rows, row)
+		if ref {
+			refs = append(refs, row)
+		}
+		if len(bad) == rowBad {
+			rows = append(rows, row)
+		}
 		if len(bad) >= maxRowErrors {
 			break
 		}
 	}
 	if len(bad) == 0 && len(rows) == 0 {
-		bad = append(bad, problem.FieldError{Field: "rows", Reason: "the file has no data rows"})
+		bad = append(bad, rowError{0, problem.FieldError{Field: "rows", Reason: "the file has no data rows"}})
 	}
+	var rowErrs []fault.Invalid
 	if len(bad) == 0 {
-		n, rowErrs, err := a.store.ImportDemands(r.Context(), actor(r), rows)
+		n, errs, err := a.store.ImportDemands(r.Context(), actor(r), rows)
 		if err != nil {
 			a.writeError(w, r, err)
 			return
 		}
-		if len(rowErrs) == 0 {
+		if len(errs) == 0 {
 			jsonbody.Write(w, http.StatusCreated, map[string]int{"imported": n})
 			return
 		}
-		for _, e := range rowErrs {
-			bad = append(bad, problem.FieldError{Field: e.Field, Reason: e.Reason})
+		rowErrs = errs
+	} else if len(refs) > 0 {
+		// Other rows have field errors: still report unknown materials now.
+		errs, err := a.store.CheckDemandMaterials(r.Context(), actor(r), refs)
+		if err != nil {
+			a.writeError(w, r, err)
+			return
 		}
+		rowErrs = errs
 	}
+	for _, e := range rowErrs {
+		var n int
+		_, _ = fmt.Sscanf(e.Field, "rows[%d]", &n)
+		bad = append(bad, rowError{n, problem.FieldError{Field: e.Field, Reason: e.Reason}})
+	}
+	slices.SortStableFunc(bad, func(x, y rowError) int { return x.row - y.row })
 	if len(bad) > maxRowErrors {
 		bad = bad[:maxRowErrors]
 	}
-	a.writeError(w, r, problem.Invalid("some rows are invalid; nothing was imported", bad...))
+	fes := make([]problem.FieldError, len(bad))
+	for i, b := range bad {
+		fes[i] = b.fe
+	}
+	a.writeError(w, r, problem.Invalid("some rows are invalid; nothing was imported", fes...))
 }
 
 // ---- scheduled receipts

@@ -236,15 +236,14 @@ type BOMInput struct {
 	ScrapPct    decimal.Decimal `json:"scrap_pct" numeric:"9,4"`
 }
 
-// Validate checks a BOM line's shape (existence and cycles are the store's job).
+// Validate checks a BOM line's shape (existence and cycles — a material as its own
+// component included — are the store's job: it names the cycle by material codes).
 func (in BOMInput) Validate() error {
 	switch {
 	case in.ParentID == "":
 		return fault.Field("parent_id", "is required")
 	case in.ComponentID == "":
 		return fault.Field("component_id", "is required")
-	case in.ParentID == in.ComponentID:
-		return fault.Field("component_id", "a material cannot be its own component (cycle "+in.ParentID+" -> "+in.ParentID+")")
 	}
 	if in.QtyPer.IsNegative() || in.QtyPer.IsZero() {
 		return fault.Field("qty_per", "must be greater than zero")
@@ -314,23 +313,40 @@ type DemandInput struct {
 	Note       string          `json:"note"`
 }
 
-// Validate checks a demand entry; prefix ("rows[3].") names CSV rows.
+// Validate checks a demand entry; prefix ("rows[3].") names CSV rows. It answers the
+// first of Problems.
 func (in *DemandInput) Validate(prefix string) error {
+	if errs := in.Problems(prefix); len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// Problems checks a demand entry and answers every field problem, in field order
+// (material_id, bucket_date, source, note, quantity), so that a CSV row's errors are
+// all reported at once. It defaults the source and trims the note.
+func (in *DemandInput) Problems(prefix string) []error {
 	if in.Source == "" {
 		in.Source = SourceForecast
 	}
 	in.Note = strings.TrimSpace(in.Note)
-	switch {
-	case in.MaterialID == "":
-		return fault.Field(prefix+"material_id", "is required")
-	case !validDate(in.BucketDate):
-		return fault.Field(prefix+"bucket_date", "must be a date YYYY-MM-DD")
-	case in.Source != SourceForecast && in.Source != SourceMPS:
-		return fault.Field(prefix+"source", "must be forecast or mps")
-	case len(in.Note) > 500:
-		return fault.Field(prefix+"note", "must be at most 500 characters")
+	var errs []error
+	if in.MaterialID == "" {
+		errs = append(errs, fault.Field(prefix+"material_id", "is required"))
 	}
-	return quantity(prefix+"quantity", in.Quantity, false)
+	if !validDate(in.BucketDate) {
+		errs = append(errs, fault.Field(prefix+"bucket_date", "must be a date YYYY-MM-DD"))
+	}
+	if in.Source != SourceForecast && in.Source != SourceMPS {
+		errs = append(errs, fault.Field(prefix+"source", "must be forecast or mps"))
+	}
+	if len(in.Note) > 500 {
+		errs = append(errs, fault.Field(prefix+"note", "must be at most 500 characters"))
+	}
+	if err := quantity(prefix+"quantity", in.Quantity, false); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
 }
 
 func validDate(s string) bool {

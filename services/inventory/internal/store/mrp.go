@@ -175,6 +175,13 @@ func (s *Store) CreateBOMLine(ctx context.Context, a Actor, in planning.BOMInput
 		if _, err := getMRPItem(ctx, tx, a.TenantID, in.ComponentID, "component_id"); err != nil {
 			return err
 		}
+		if in.ParentID == in.ComponentID {
+			codes, err := materialCodes(ctx, tx, a.TenantID, []string{in.ParentID})
+			if err != nil {
+				return err
+			}
+			return fault.Field("component_id", "a material cannot be its own component (cycle "+codes[0]+" -> "+codes[0]+")")
+		}
 		edges := map[string][]string{}
 		rows, err := tx.Query(ctx, `SELECT parent_id::text, component_id::text FROM inventory.mrp_bom_lines WHERE tenant_id = $1`, a.TenantID)
 		if err != nil {
@@ -419,10 +426,65 @@ func (s *Store) DeleteDemand(ctx context.Context, a Actor, id string) error {
 	return s.deleteOwned(ctx, a, "mrp_demands", "demand", id)
 }
 
-// DemandRow is one parsed CSV row: the material by id or by code.
+// DemandRow is one parsed CSV row: the material by id or by code. Row is the data row's
+// number in the file (from 0), which names the row in errors.
 type DemandRow struct {
 	planning.DemandInput
 	MaterialCode string
+	Row          int
+}
+
+// resolveDemandMaterials maps each row to its material id (by id or, case-blind, by
+// code, among materials with planning data) and lists every row whose material is
+// unknown as rows[Row].material_id or rows[Row].material_code.
+func resolveDemandMaterials(ctx context.Context, q querier, tenant string, rows []DemandRow) ([]string, []fault.Invalid, error) {
+	byID, byCode := map[string]bool{}, map[string]string{}
+	rs, err := q.Query(ctx, `SELECT i.material_id::text, lower(m.code) FROM inventory.mrp_items i JOIN inventory.materials m ON m.tenant_id = i.tenant_id AND m.id = i.material_id WHERE i.tenant_id = $1`, tenant)
+	if err != nil {
+		return nil, nil, err
+	}
+	for rs.Next() {
+		var id, code string
+		if err := rs.Scan(&id, &code); err != nil {
+			rs.Close()
+			return nil, nil, err
+		}
+		byID[id], byCode[code] = true, id
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return nil, nil, err
+	}
+	ids := make([]string, len(rows))
+	var bad []fault.Invalid
+	for i, r := range rows {
+		id := r.MaterialID
+		switch {
+		case id != "" && !byID[id]:
+			bad = append(bad, fault.Invalid{Field: fmt.Sprintf("rows[%d].material_id", r.Row), Reason: "no material with planning data has this id"})
+			continue
+		case id == "":
+			if id = byCode[strings.ToLower(r.MaterialCode)]; id == "" {
+				bad = append(bad, fault.Invalid{Field: fmt.Sprintf("rows[%d].material_code", r.Row), Reason: "no material with planning data has this code"})
+				continue
+			}
+		}
+		ids[i] = id
+	}
+	return ids, bad, nil
+}
+
+// CheckDemandMaterials lists the rows whose material (id or code) has no planning data,
+// writing nothing: an import whose rows have other errors still reports these in the
+// same answer.
+func (s *Store) CheckDemandMaterials(ctx context.Context, a Actor, rows []DemandRow) ([]fault.Invalid, error) {
+	var bad []fault.Invalid
+	err := s.tx(ctx, a, "mrp_check_demand_materials", func(tx pgx.Tx) error {
+		var err error
+		_, bad, err = resolveDemandMaterials(ctx, tx, a.TenantID, rows)
+		return err
+	})
+	return bad, err
 }
 
 // ImportDemands resolves each row's material (id or code) and inserts every row with
@@ -430,42 +492,14 @@ type DemandRow struct {
 func (s *Store) ImportDemands(ctx context.Context, a Actor, rows []DemandRow) (int, []fault.Invalid, error) {
 	var bad []fault.Invalid
 	err := s.tx(ctx, a, "mrp_import_demands", func(tx pgx.Tx) error {
-		bad = bad[:0]
-		byID, byCode := map[string]bool{}, map[string]string{}
-		rs, err := tx.Query(ctx, `SELECT i.material_id::text, lower(m.code) FROM inventory.mrp_items i JOIN inventory.materials m ON m.tenant_id = i.tenant_id AND m.id = i.material_id WHERE i.tenant_id = $1`, a.TenantID)
-		if err != nil {
-			return err
-		}
-		for rs.Next() {
-			var id, code string
-			if err := rs.Scan(&id, &code); err != nil {
-				rs.Close()
-				return err
-			}
-			byID[id], byCode[code] = true, id
-		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
+		ids, rowErrs, err := resolveDemandMaterials(ctx, tx, a.TenantID, rows)
+		if bad = rowErrs; err != nil || len(bad) > 0 {
 			return err
 		}
 		out := make([][]any, 0, len(rows))
 		for i, r := range rows {
-			id := r.MaterialID
-			switch {
-			case id != "" && !byID[id]:
-				bad = append(bad, fault.Invalid{Field: fmt.Sprintf("rows[%d].material_id", i), Reason: "no material with planning data has this id"})
-				continue
-			case id == "":
-				if id = byCode[strings.ToLower(r.MaterialCode)]; id == "" {
-					bad = append(bad, fault.Invalid{Field: fmt.Sprintf("rows[%d].material_code", i), Reason: "no material with planning data has this code"})
-					continue
-				}
-			}
 			d, _ := time.Parse(time.DateOnly, r.BucketDate)
-			out = append(out, []any{a.TenantID, id, d, r.Quantity, r.Source, r.Note})
-		}
-		if len(bad) > 0 {
-			return nil
+			out = append(out, []any{a.TenantID, ids[i], d, r.Quantity, r.Source, r.Note})
 		}
 		_, err = tx.CopyFrom(ctx, pgx.Identifier{"inventory", "mrp_demands"}, []string{"tenant_id", "material_id", "bucket_date", "quantity", "source", "note"}, pgx.CopyFromRows(out))
 		return err
