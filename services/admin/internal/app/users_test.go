@@ -159,6 +159,8 @@ func TestBadInputNamesTheFieldAndChangesNothing(t *testing.T) {
 		{"POST", "/api/v1/admin/users", `{"username":"long","email":"l@example.com","role":"cliente","password":"` + strings.Repeat("a", 73) + `"}`, 422, []string{"password"}},
 		{"PATCH", "/api/v1/admin/users/" + id, `{}`, 422, []string{"body"}},
 		{"PATCH", "/api/v1/admin/users/" + id, `{"role":"root","email":"nope"}`, 422, []string{"email", "role"}},
+		{"PATCH", "/api/v1/admin/users/" + id, `{"full_name":""}`, 422, []string{"full_name"}},
+		{"PATCH", "/api/v1/admin/users/" + id, `{"full_name":"   "}`, 422, []string{"full_name"}},
 		{"POST", "/api/v1/admin/impersonation", `{"user_id":"","reason":""}`, 422, []string{"reason", "user_id"}},
 		{"POST", "/api/v1/admin/impersonation", `{"user_id":"../../x","reason":"because"}`, 422, []string{"user_id"}},
 		{"POST", "/api/v1/admin/impersonation", `{"user_id":"` + id + `","reason":"  a "}`, 422, []string{"reason"}},

@@ -200,7 +200,8 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {
 	if req.FullName != nil {
 		v := strings.TrimSpace(*req.FullName)
 		req.FullName = &v
-		errs = checkText(errs, "full_name", v, false, maxFullNameRunes)
+		// Present means "set it"; identity refuses a blank name too.
+		errs = checkText(errs, "full_name", v, true, maxFullNameRunes)
 	}
 	if req.Email != nil {
 		v := strings.TrimSpace(*req.Email)

@@ -252,6 +252,11 @@ func (s *Identity) update(w http.ResponseWriter, r *http.Request, u *identitycli
 		problem.Write(w, r, problem.BadRequest(err.Error()))
 		return
 	}
+	if ch.FullName != nil && strings.TrimSpace(*ch.FullName) == "" {
+		// Like identity: an account keeps a name.
+		problem.Write(w, r, problem.Field("full_name", "is required"))
+		return
+	}
 	if ch.Role != nil && *ch.Role != u.Role && u.Role == authn.RoleSuperadmin && !s.protect(w, r, u) {
 		return
 	}

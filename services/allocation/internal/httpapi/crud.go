@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/planta-dev/planta/libs/jsonbody"
 
@@ -247,9 +249,7 @@ func (a *API) getSemester(w http.ResponseWriter, r *http.Request) error {
 func (a *API) saveSemester(w http.ResponseWriter, r *http.Request) error {
 	return saveBy(w, r, func(v *validator, in *semesterIn) {
 		v.check(semesterName.MatchString(in.Name), "name", "must look like 2025-2")
-		v.check(validDate(in.StartDate), "start_date", "must be a date YYYY-MM-DD")
-		v.check(validDate(in.EndDate), "end_date", "must be a date YYYY-MM-DD")
-		v.check(in.EndDate > in.StartDate, "end_date", "must be after start_date")
+		a.checkSemesterDates(v, in.StartDate, in.EndDate)
 	}, func(id int64, in *semesterIn) (store.Semester, error) {
 		if id != 0 && !in.Active {
 			// Deactivation happens only by activating another semester: one stays active.
@@ -261,6 +261,38 @@ func (a *API) saveSemester(w http.ResponseWriter, r *http.Request) error {
 		}
 		return a.st.SaveSemester(r.Context(), actor(r), store.Semester{ID: id, Name: in.Name, StartDate: in.StartDate, EndDate: in.EndDate, Active: in.Active})
 	})
+}
+
+// Semester date bounds: a semester is at most a year long and lies within a few years of
+// today, so a typo such as 2099 is refused instead of spanning decades of weekly occupancy.
+const (
+	maxSemesterYears     = 1
+	semesterHorizonYears = 5
+)
+
+func (a *API) checkSemesterDates(v *validator, startS, endS string) {
+	start, errS := time.Parse("2006-01-02", startS)
+	end, errE := time.Parse("2006-01-02", endS)
+	v.check(errS == nil, "start_date", "must be a date YYYY-MM-DD")
+	v.check(errE == nil, "end_date", "must be a date YYYY-MM-DD")
+	if errS != nil || errE != nil {
+		return
+	}
+	now := a.cfg.Now().In(a.loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	earliest, latest := today.AddDate(-semesterHorizonYears, 0, 0), today.AddDate(semesterHorizonYears, 0, 0)
+	horizon := fmt.Sprintf("must be within %d years of today (%s to %s)", semesterHorizonYears,
+		earliest.Format("2006-01-02"), latest.Format("2006-01-02"))
+	v.check(!start.Before(earliest) && !start.After(latest), "start_date", horizon)
+	// One reason per field: the first rule end_date breaks.
+	switch {
+	case !end.After(start):
+		v.check(false, "end_date", "must be after start_date")
+	case end.After(start.AddDate(maxSemesterYears, 0, 0)):
+		v.check(false, "end_date", fmt.Sprintf("must be at most %d year after start_date", maxSemesterYears))
+	case end.Before(earliest) || end.After(latest):
+		v.check(false, "end_date", horizon)
+	}
 }
 
 func (a *API) activateSemester(w http.ResponseWriter, r *http.Request) error {

@@ -1,8 +1,10 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
@@ -202,4 +204,41 @@ func TestReservationRecurrenceFieldErrors(t *testing.T) {
 	} {
 		e.must(200, e.admin("POST", base+"/reservations/preview", map[string]any{"room_id": e.ground, "blocks": []string{"M1"}, "recurrence": rec}))
 	}
+}
+
+func TestSemesterDateBounds(t *testing.T) {
+	e := newEnv(t)
+	e.fixture()
+	before := e.must(200, e.admin("GET", base+"/semesters", nil)).body
+	// now is 2025-09-01: dates must lie within 2020-09-01 .. 2030-09-01, and a semester spans at most a year.
+	for _, c := range []struct {
+		name, start, end string
+		fields           string
+	}{
+		{"ends in 2099", "2026-03-01", "2099-12-31", "end_date"},
+		{"longer than a year", "2026-03-01", "2027-03-02", "end_date"},
+		{"starts far in the future", "2031-03-01", "2031-07-10", "end_date,start_date"},
+		{"starts far in the past", "2019-03-01", "2019-07-10", "end_date,start_date"},
+		{"end before start", "2026-03-01", "2026-02-01", "end_date"},
+		{"same day", "2026-03-01", "2026-03-01", "end_date"},
+		{"not a date", "2026-02-30", "2026-07-10", "start_date"},
+	} {
+		r := e.admin("POST", base+"/semesters", map[string]any{"name": "2026-1", "start_date": c.start, "end_date": c.end})
+		p := decodeProblem(t, r)
+		got := p.fields()
+		sort.Strings(got)
+		if r.status != 422 || strings.Join(got, ",") != c.fields {
+			t.Errorf("%s: %d %s, want 422 naming %s", c.name, r.status, r.body, c.fields)
+		}
+	}
+	// An update is held to the same rule.
+	r := e.admin("PUT", fmt.Sprintf("%s/semesters/%d", base, e.sem), map[string]any{"name": "2025-2", "start_date": "2025-08-18", "end_date": "2099-12-20", "active": true})
+	if r.status != 422 || !strings.Contains(string(r.body), `"end_date"`) {
+		t.Errorf("update to 2099: %d %s", r.status, r.body)
+	}
+	if after := e.must(200, e.admin("GET", base+"/semesters", nil)).body; !bytes.Equal(before, after) {
+		t.Error("a refused semester changed the semesters")
+	}
+	// Exactly a year is still fine.
+	e.must(201, e.admin("POST", base+"/semesters", map[string]any{"name": "2026-1", "start_date": "2026-03-01", "end_date": "2027-03-01"}))
 }

@@ -11,8 +11,9 @@ const backgroundNice = 10
 // preempts it) and waits for it. So a login flood takes idle CPU only, and session
 // validation, Redis and every other request keep their latency; on an idle machine
 // bcrypt still gets all the CPU it wants. The goroutine exits still locked to that thread,
-// so the runtime destroys the thread instead of handing a deprioritised one to other
-// goroutines (an unprivileged process cannot raise it back). A new thread costs tens of
+// so the runtime destroys the thread (or, for the main thread, parks it for good) instead
+// of handing a deprioritised one to other goroutines (an unprivileged process cannot raise
+// it back). A new thread costs tens of
 // microseconds against bcrypt's hundreds of milliseconds.
 func lowPriority(fn func()) {
 	done := make(chan struct{})

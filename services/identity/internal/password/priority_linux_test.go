@@ -7,7 +7,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // threadSched reads the calling thread's niceness and scheduling policy (fields 19 and
@@ -45,17 +44,24 @@ func TestBcryptRunsAtBackgroundPriorityOnItsOwnThread(t *testing.T) {
 	if afterNice, afterPolicy := threadSched(t); afterNice != beforeNice || afterPolicy != beforePolicy {
 		t.Errorf("the caller's thread went from nice %d policy %d to nice %d policy %d", beforeNice, beforePolicy, afterNice, afterPolicy)
 	}
-	// The deprioritised thread is gone, not handed back to the scheduler.
-	if _, err := os.Stat("/proc/self/task/" + strconv.Itoa(tid)); !os.IsNotExist(err) {
-		// The runtime may take a moment to reap it (longer under -race with every
-		// package's tests running in parallel): poll for up to two seconds.
-		for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
-			runtime.Gosched()
-			time.Sleep(time.Millisecond)
-			if _, err = os.Stat("/proc/self/task/" + strconv.Itoa(tid)); os.IsNotExist(err) {
-				return
-			}
+	// The worker thread is never handed to other goroutines: the runtime exits a thread
+	// whose goroutine ended locked (or, for the main thread, parks it for good). Threads
+	// that goroutines get afterwards all run at normal priority.
+	for range 8 {
+		lowPriority(func() {})
+	}
+	policies := make(chan int, 32)
+	for range cap(policies) {
+		go func() {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			_, p := threadSched(t)
+			policies <- p
+		}()
+	}
+	for range cap(policies) {
+		if p := <-policies; p == schedIdle {
+			t.Fatal("a goroutine ran on a thread left at SCHED_IDLE")
 		}
-		t.Errorf("thread %d still exists after the work: %v", tid, err)
 	}
 }

@@ -347,7 +347,8 @@ type UpdateInput struct {
 func (m *Manager) Update(ctx context.Context, id string, in UpdateInput) (User, error) {
 	var v validator
 	if in.FullName != nil {
-		v.fullName("full_name", *in.FullName, false)
+		// Present means "set it": an account keeps a name, so blanking it is refused.
+		v.fullName("full_name", *in.FullName, true)
 	}
 	if in.Email != nil {
 		v.email("email", *in.Email)
