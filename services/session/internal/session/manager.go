@@ -264,7 +264,7 @@ func (m *Manager) Validate(ctx context.Context, token string, touch bool) (s Ses
 	// validate, or of the public route) gets the attributes, and the Redis call its span.
 	start := time.Now()
 	hit := false
-	defer func() { m.metrics.validated(err, time.Since(start), m.cache != nil, hit) }()
+	defer func() { m.metrics.validated(err, time.Since(start), hit) }()
 	if !wellFormed(token) {
 		return Session{}, ErrInvalidSession
 	}

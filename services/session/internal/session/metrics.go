@@ -47,12 +47,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 }
 
-func (m *Metrics) validated(err error, d time.Duration, cached, hit bool) {
+// validated records one validation; hit counts only when the cache is on (watchCache
+// registered its counters).
+func (m *Metrics) validated(err error, d time.Duration, hit bool) {
 	if m == nil {
 		return
 	}
 	switch {
-	case !cached || m.cacheHit == nil:
+	case m.cacheHit == nil:
 	case hit:
 		m.cacheHit.Inc()
 	default:
