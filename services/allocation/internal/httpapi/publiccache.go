@@ -1,12 +1,13 @@
 package httpapi
 
 import (
-	"container/list"
 	"context"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/planta-dev/planta/libs/lru"
 
 	"github.com/planta-dev/planta/services/allocation/internal/store"
 )
@@ -72,19 +73,16 @@ type PublicCacheConfig struct {
 }
 
 type publicCache struct {
-	st         *store.Store
-	ttl        time.Duration
-	maxBytes   int
-	maxEntries int
-	now        func() time.Time // real time, for the TTL
+	st       *store.Store
+	ttl      time.Duration
+	maxBytes int
+	now      func() time.Time // real time, for the TTL
 
 	state  atomic.Pointer[versionState]
 	loadMu sync.Mutex // one version query at a time
 
 	mu      sync.Mutex
-	ll      *list.List // front = most recently used; values *cachedAnswer
-	items   map[string]*list.Element
-	bytes   int
+	answers *lru.Cache[*cachedAnswer] // sized by cachedAnswer.size
 	seenVer int64
 	flights map[string]*flight
 }
@@ -99,8 +97,9 @@ func newPublicCache(st *store.Store, cfg PublicCacheConfig) *publicCache {
 	if cfg.TTL < 0 {
 		cfg.TTL = 0
 	}
-	return &publicCache{st: st, ttl: cfg.TTL, maxBytes: cfg.MaxBytes, maxEntries: cfg.MaxEntries, now: time.Now,
-		ll: list.New(), items: map[string]*list.Element{}, flights: map[string]*flight{}}
+	size := func(_ string, a *cachedAnswer) int { return a.size() }
+	return &publicCache{st: st, ttl: cfg.TTL, maxBytes: cfg.MaxBytes, now: time.Now,
+		answers: lru.New(cfg.MaxEntries, cfg.MaxBytes, size), flights: map[string]*flight{}}
 }
 
 func (c *publicCache) enabled() bool { return c != nil && c.maxBytes > 0 }
@@ -127,7 +126,7 @@ func (c *publicCache) version(ctx context.Context) (int64, error) {
 	c.mu.Lock()
 	if v != c.seenVer {
 		c.seenVer = v
-		c.purgeLocked(func(a *cachedAnswer) bool { return true })
+		c.answers.RemoveIf(func(string, *cachedAnswer) bool { return true })
 	}
 	c.mu.Unlock()
 	return v, nil
@@ -138,9 +137,8 @@ func (c *publicCache) version(ctx context.Context) (int64, error) {
 func (c *publicCache) get(key string) (*cachedAnswer, *flight) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.items[key]; ok {
-		c.ll.MoveToFront(el)
-		return el.Value.(*cachedAnswer), nil
+	if a, ok := c.answers.Get(key); ok {
+		return a, nil
 	}
 	if f, ok := c.flights[key]; ok {
 		return nil, f
@@ -155,15 +153,8 @@ func (c *publicCache) finish(key string, ans *cachedAnswer) {
 	defer c.mu.Unlock()
 	f := c.flights[key]
 	delete(c.flights, key)
-	if ans != nil && ans.size() <= c.maxBytes {
-		if el, ok := c.items[key]; ok {
-			c.remove(el)
-		}
-		c.items[key] = c.ll.PushFront(ans)
-		c.bytes += ans.size()
-		for c.bytes > c.maxBytes || c.ll.Len() > c.maxEntries {
-			c.remove(c.ll.Back())
-		}
+	if ans != nil {
+		c.answers.Add(key, ans) // one larger than the whole bound is not stored
 	}
 	if f != nil {
 		f.ans = ans
@@ -171,26 +162,9 @@ func (c *publicCache) finish(key string, ans *cachedAnswer) {
 	}
 }
 
-func (c *publicCache) remove(el *list.Element) {
-	a := el.Value.(*cachedAnswer)
-	c.ll.Remove(el)
-	delete(c.items, a.key)
-	c.bytes -= a.size()
-}
-
-func (c *publicCache) purgeLocked(drop func(*cachedAnswer) bool) {
-	for el := c.ll.Front(); el != nil; {
-		next := el.Next()
-		if drop(el.Value.(*cachedAnswer)) {
-			c.remove(el)
-		}
-		el = next
-	}
-}
-
 // stats reports the number of cached answers and their accounted bytes (tests).
 func (c *publicCache) stats() (entries, bytes int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.ll.Len(), c.bytes
+	return c.answers.Len(), c.answers.Size()
 }

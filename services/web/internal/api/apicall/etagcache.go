@@ -2,11 +2,12 @@ package apicall
 
 import (
 	"bytes"
-	"container/list"
 	"context"
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/planta-dev/planta/libs/lru"
 )
 
 // ETagCache keeps the last 200 answer of anonymous GET requests, per URL and Accept, with
@@ -20,17 +21,13 @@ import (
 // session token (the client never sends one with a cached call), and the answer has no
 // Set-Cookie and is not marked private or no-store.
 type ETagCache struct {
-	maxEntries int
-	maxBytes   int
+	maxBytes int
 
-	mu    sync.Mutex
-	lru   *list.List // of *etagEntry, most recently used first
-	byKey map[string]*list.Element
-	bytes int
+	mu      sync.Mutex
+	answers *lru.Cache[*etagEntry] // sized by body bytes
 }
 
 type etagEntry struct {
-	key    string
 	etag   string
 	header http.Header
 	body   []byte
@@ -42,26 +39,26 @@ func NewETagCache(maxEntries, maxBytes int) *ETagCache {
 	if maxEntries < 1 {
 		maxEntries = 1
 	}
-	return &ETagCache{maxEntries: maxEntries, maxBytes: maxBytes, lru: list.New(), byKey: map[string]*list.Element{}}
+	size := func(_ string, e *etagEntry) int { return len(e.body) }
+	return &ETagCache{maxBytes: maxBytes, answers: lru.New(maxEntries, maxBytes, size)}
 }
 
 // Len is the number of stored answers.
 func (c *ETagCache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.lru.Len()
+	return c.answers.Len()
 }
 
 // lookup returns the stored answer for key (marking it recently used).
 func (c *ETagCache) lookup(key string) (etag string, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.byKey[key]
+	e, ok := c.answers.Get(key)
 	if !ok {
 		return "", false
 	}
-	c.lru.MoveToFront(el)
-	return el.Value.(*etagEntry).etag, true
+	return e.etag, true
 }
 
 // reuse returns a copy of the stored answer for key if its ETag is still etag (another
@@ -69,15 +66,10 @@ func (c *ETagCache) lookup(key string) (etag string, ok bool) {
 func (c *ETagCache) reuse(key, etag string) (*Response, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.byKey[key]
-	if !ok {
+	if e, ok := c.answers.Peek(key); !ok || e.etag != etag {
 		return nil, false
 	}
-	e := el.Value.(*etagEntry)
-	if e.etag != etag {
-		return nil, false
-	}
-	c.lru.MoveToFront(el)
+	e, _ := c.answers.Get(key)
 	return &Response{Status: http.StatusOK, Header: e.header.Clone(), Body: bytes.Clone(e.body)}, true
 }
 
@@ -88,33 +80,17 @@ func (c *ETagCache) store(key string, resp *http.Response, body []byte) {
 		c.forget(key)
 		return
 	}
-	e := &etagEntry{key: key, etag: etag, header: resp.Header.Clone(), body: bytes.Clone(body)}
+	e := &etagEntry{etag: etag, header: resp.Header.Clone(), body: bytes.Clone(body)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.byKey[key]; ok {
-		c.removeLocked(el)
-	}
-	c.byKey[key] = c.lru.PushFront(e)
-	c.bytes += len(e.body)
-	for c.lru.Len() > c.maxEntries || c.bytes > c.maxBytes {
-		c.removeLocked(c.lru.Back())
-	}
+	c.answers.Add(key, e)
 }
 
 // forget drops key's answer.
 func (c *ETagCache) forget(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.byKey[key]; ok {
-		c.removeLocked(el)
-	}
-}
-
-func (c *ETagCache) removeLocked(el *list.Element) {
-	e := el.Value.(*etagEntry)
-	c.lru.Remove(el)
-	delete(c.byKey, e.key)
-	c.bytes -= len(e.body)
+	c.answers.Remove(key)
 }
 
 // cacheable reports whether an answer may be shared between callers: not tied to a
